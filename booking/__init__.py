@@ -1,0 +1,1 @@
+"""Services, calendars, deadlines, places, reservations and orders."""

@@ -1,0 +1,1 @@
+"""Household accounts per service: invoices, credit notes, payments, statements, PDFs."""

@@ -1,0 +1,48 @@
+"""Writes on user accounts."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from portal.accounts.tokens import access_token_generator
+from tenants.links import commune_url
+
+
+def validate_email_address(email: str) -> str:
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise ValidationError(
+            {"admin_email": _("Saisissez une adresse e-mail valide.")}, code="invalid"
+        ) from error
+    return email
+
+
+def email_taken(email: str) -> bool:
+    return get_user_model().objects.filter(email__iexact=email.strip()).exists()
+
+
+@transaction.atomic
+def create_commune_administrator(*, email: str):
+    """The commune's first staff account; the password is chosen through the invitation."""
+    User = get_user_model()
+    return User.objects.create_user(
+        email=validate_email_address(email), is_staff=True, is_superuser=True
+    )
+
+
+def password_setup_url(commune, user, *, generator=access_token_generator) -> str:
+    """Absolute single-use link where `user` chooses a password (call in the commune's schema)."""
+    return commune_url(
+        commune,
+        "portal:password_setup",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": generator.make_token(user),
+        },
+    )

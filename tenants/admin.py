@@ -1,0 +1,49 @@
+"""The operators' Django admin at /console/admin/ (public schema)."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from notifications.admin import OutboxEmailAdmin
+from notifications.models import OutboxEmail
+from portal.accounts.models import User
+from tenants.models import Commune
+
+
+class ConsoleAdminSite(admin.AdminSite):
+    site_header = _("Préau — console de la plateforme")
+    site_title = _("Console Préau")
+    index_title = _("Administration de la plateforme")
+
+
+console_admin_site = ConsoleAdminSite(name="console_admin")
+
+
+class CommuneAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "schema_name", "contact_email", "is_active", "created_at")
+    search_fields = ("name", "slug")
+    readonly_fields = ("schema_name", "slug", "created_at")
+
+    def has_add_permission(self, request):
+        # Creation provisions a schema: it goes through the console's form and service.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OperatorAdmin(UserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "last_name", "first_name", "is_staff", "is_active")
+    search_fields = ("email", "last_name", "first_name")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Identité"), {"fields": ("last_name", "first_name")}),
+        (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+    )
+    add_fieldsets = ((None, {"fields": ("email", "password1", "password2")}),)
+
+
+console_admin_site.register(Commune, CommuneAdmin)
+console_admin_site.register(User, OperatorAdmin)
+console_admin_site.register(OutboxEmail, OutboxEmailAdmin)

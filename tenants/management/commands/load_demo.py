@@ -1,0 +1,55 @@
+"""Demo data, idempotent: `python manage.py load_demo` any number of times."""
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_tenants.utils import schema_context
+
+from tenants import selectors, services
+
+DEMO_PASSWORD = "preau-demo-2026"  # noqa: S105 - published demo credentials
+OPERATOR_EMAIL = "operateur@preau.example"
+
+DEMO_COMMUNES = [
+    {
+        "name": "Les Ageux",
+        "slug": "Les-Ageux",
+        "contact_email": "mairie@les-ageux.example",
+        "admin_email": "mairie@les-ageux.example",
+        "postal_address": "Mairie des Ageux\n1 place de la Mairie\n60700 Les Ageux",
+    },
+    {
+        "name": "Clairoix",
+        "slug": "Clairoix",
+        "contact_email": "mairie@clairoix.example",
+        "admin_email": "mairie@clairoix.example",
+        "postal_address": "Mairie de Clairoix\n1 rue de la Mairie\n60280 Clairoix",
+    },
+]
+
+
+def ensure_user(email, **flags):
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, **flags)
+    if not user.has_usable_password() or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+class Command(BaseCommand):
+    help = "Load Préau's demo communes and accounts (safe to run again)."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            ensure_user(OPERATOR_EMAIL, is_staff=True, is_superuser=True, first_name="Opérateur")
+        for spec in DEMO_COMMUNES:
+            commune = selectors.commune_by_slug(spec["slug"])
+            if commune is None:
+                commune = services.create_commune(**spec)
+                self.stdout.write(f"Created commune {commune.name} ({commune.schema_name})")
+            with schema_context(commune.schema_name), transaction.atomic():
+                ensure_user(spec["admin_email"], is_staff=True, is_superuser=True)
+        self.stdout.write(self.style.SUCCESS("Demo data loaded."))

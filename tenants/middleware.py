@@ -1,0 +1,109 @@
+"""Routing by URL prefix (/<commune>/...) and per-commune session cookies."""
+
+from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.db import connection
+from django.http import HttpResponsePermanentRedirect
+from django.shortcuts import render
+from django.urls import set_urlconf
+from django.utils.deprecation import MiddlewareMixin
+from django_tenants.middleware.subfolder import TenantSubfolderMiddleware
+from django_tenants.urlresolvers import get_subfolder_urlconf
+
+from tenants import selectors
+from tenants.slugs import is_platform_segment
+
+# One URLconf module per commune: Django caches a resolver per module, so reusing the
+# module keeps URL resolution warm instead of clearing every cache on each request.
+_commune_urlconfs = {}
+
+
+def commune_urlconf(commune):
+    urlconf = _commune_urlconfs.get(commune.slug)
+    if urlconf is None:
+        commune.domain_subfolder = commune.slug
+        urlconf = _commune_urlconfs[commune.slug] = get_subfolder_urlconf(commune)
+    return urlconf
+
+
+class CommunePrefixMiddleware(TenantSubfolderMiddleware):
+    """Takes the first path segment as the commune, with no extra prefix.
+
+    The stock middleware refuses an empty TENANT_SUBFOLDER_PREFIX and needs a public tenant
+    row; here platform routes (console, static, healthz...) run in the public schema with
+    request.tenant set to None.
+    """
+
+    def __init__(self, get_response):
+        MiddlewareMixin.__init__(self, get_response)
+
+    def process_request(self, request):
+        connection.set_schema_to_public()
+        segment = request.path_info.lstrip("/").split("/", 1)[0]
+        if not segment or is_platform_segment(segment):
+            request.tenant = None
+            request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+            set_urlconf(request.urlconf)
+            return None
+
+        commune = selectors.commune_by_slug(segment)
+        if commune is None:
+            commune = selectors.commune_by_slug_any_case(segment)
+            if commune is not None:
+                target = "/" + commune.slug + request.path_info[len(segment) + 1 :]
+                query = request.META.get("QUERY_STRING")
+                return HttpResponsePermanentRedirect(target + ("?" + query if query else ""))
+            return self.no_tenant_found(request, segment)
+
+        request.tenant = commune
+        if not commune.is_active:
+            return render(request, "tenants/suspended.html", {"commune": commune}, status=503)
+        connection.set_tenant(commune)
+        request.urlconf = commune_urlconf(commune)
+        set_urlconf(request.urlconf)
+        return None
+
+    def no_tenant_found(self, request, segment):
+        request.tenant = None
+        request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
+        set_urlconf(request.urlconf)
+        return render(request, "404.html", {"unknown_commune": segment}, status=404)
+
+
+def session_cookie_for(request) -> tuple[str, str]:
+    """The session cookie's name and path: one per commune, one for the console."""
+    commune = getattr(request, "tenant", None)
+    if commune is None:
+        return settings.SESSION_COOKIE_NAME + "_console", "/console/"
+    return f"{settings.SESSION_COOKIE_NAME}_{commune.schema_name}", f"/{commune.slug}/"
+
+
+class CommuneSessionMiddleware(SessionMiddleware):
+    """Django's session middleware with the cookie scoped to the commune.
+
+    Sessions are stored in each commune's schema, so a key from one commune is unknown in
+    another; the per-commune name and path keep a browser logged into several communes at
+    once. Inside the request the cookie travels under Django's stock name, so the parent
+    class's logic applies unchanged.
+    """
+
+    cookie_attributes = ("expires", "max-age", "domain", "secure", "httponly", "samesite")
+
+    def process_request(self, request):
+        name, _path = session_cookie_for(request)
+        request.COOKIES.pop(settings.SESSION_COOKIE_NAME, None)
+        if name in request.COOKIES:
+            request.COOKIES[settings.SESSION_COOKIE_NAME] = request.COOKIES[name]
+        super().process_request(request)
+
+    def process_response(self, request, response):
+        response = super().process_response(request, response)
+        morsel = response.cookies.pop(settings.SESSION_COOKIE_NAME, None)
+        if morsel is not None:
+            name, path = session_cookie_for(request)
+            response.cookies[name] = morsel.value
+            for attribute in self.cookie_attributes:
+                if morsel[attribute]:
+                    response.cookies[name][attribute] = morsel[attribute]
+            response.cookies[name]["path"] = path
+        return response

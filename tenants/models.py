@@ -1,0 +1,51 @@
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+from tenants.slugs import validate_commune_slug
+
+
+class Commune(TenantMixin):
+    """A municipality: one PostgreSQL schema, reached at /<slug>/."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    slug = models.CharField(
+        _("adresse"),
+        max_length=50,
+        unique=True,
+        validators=[validate_commune_slug],
+        help_text=_("Partie de l'adresse du portail : /Les-Ageux/"),
+    )
+    title = models.CharField(_("titre affiché"), max_length=150, blank=True)
+    postal_address = models.TextField(_("adresse postale"), blank=True)
+    contact_email = models.EmailField(
+        _("e-mail de contact"), help_text=_("Reçoit les avis envoyés par le portail.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("slug"), name="tenants_commune_slug_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def display_title(self) -> str:
+        return self.title or f"Mairie de {self.name}"
+
+
+class Domain(DomainMixin):
+    """Required by django-tenants; Préau routes by path, so it only records the slug."""
+
+    class Meta:
+        verbose_name = _("domaine")

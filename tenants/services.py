@@ -1,0 +1,79 @@
+"""Writes on communes: provisioning, suspension."""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
+
+from tenants.models import Commune, Domain
+from tenants.slugs import schema_name_for_slug
+
+logger = logging.getLogger(__name__)
+
+
+def validate_new_commune(*, name: str, slug: str, contact_email: str) -> Commune:
+    """Build an unsaved commune and run every check a creation needs, touching nothing."""
+    commune = Commune(
+        name=name.strip(),
+        slug=slug.strip(),
+        contact_email=contact_email.strip(),
+        schema_name=schema_name_for_slug(slug.strip()),
+        title=f"Mairie de {name.strip()}",
+    )
+    commune.full_clean()
+    if (
+        Commune.objects.filter(slug__iexact=commune.slug).exists()
+        or Commune.objects.filter(schema_name=commune.schema_name).exists()
+    ):
+        raise ValidationError(
+            {"slug": _("Une commune utilise déjà l'adresse « %(slug)s ».") % {"slug": slug}}
+        )
+    return commune
+
+
+def create_commune(
+    *,
+    name: str,
+    slug: str,
+    contact_email: str,
+    admin_email: str,
+    postal_address: str = "",
+    title: str = "",
+):
+    """Provision a commune: its schema, its first administrator, and their invitation.
+
+    Everything happens in one transaction, schema creation and migrations included
+    (PostgreSQL DDL is transactional), so a failure leaves no half-made schema behind.
+    """
+    from notifications.services import queue_email
+    from portal.accounts import services as account_services
+
+    commune = validate_new_commune(name=name, slug=slug, contact_email=contact_email)
+    account_services.validate_email_address(admin_email)
+    commune.postal_address = postal_address
+    if title:
+        commune.title = title
+    with transaction.atomic():
+        commune.save(verbosity=0)
+        Domain.objects.create(domain=commune.slug.lower(), tenant=commune, is_primary=True)
+        with schema_context(commune.schema_name):
+            administrator = account_services.create_commune_administrator(email=admin_email)
+            invitation_url = account_services.password_setup_url(commune, administrator)
+        queue_email(
+            to=administrator.email,
+            template="tenants/commune_invitation",
+            context={"commune": commune, "invitation_url": invitation_url},
+            idempotency_key=f"commune-invitation:{commune.schema_name}",
+        )
+    logger.info("Provisioned commune %s in schema %s", commune.slug, commune.schema_name)
+    return commune
+
+
+@transaction.atomic
+def set_commune_active(commune: Commune, *, active: bool) -> Commune:
+    commune = Commune.objects.select_for_update().get(pk=commune.pk)
+    commune.is_active = active
+    commune.save(update_fields=["is_active"])
+    return commune

@@ -1,0 +1,1 @@
+"""Card payment through the Treasury (PayFiP) and its local simulator."""

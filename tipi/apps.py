@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class TipiConfig(AppConfig):
+    name = "tipi"
