@@ -1,11 +1,11 @@
 """The operators' Django admin at /console/admin/ (public schema)."""
 
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from notifications.admin import OutboxEmailAdmin
 from notifications.models import OutboxEmail
+from portal.accounts.admin import UserAccountAdmin
 from portal.accounts.models import User
 from tenants.models import Commune
 
@@ -32,18 +32,6 @@ class CommuneAdmin(admin.ModelAdmin):
         return False
 
 
-class OperatorAdmin(UserAdmin):
-    ordering = ("email",)
-    list_display = ("email", "last_name", "first_name", "is_staff", "is_active")
-    search_fields = ("email", "last_name", "first_name")
-    fieldsets = (
-        (None, {"fields": ("email", "password")}),
-        (_("Identité"), {"fields": ("last_name", "first_name")}),
-        (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser")}),
-    )
-    add_fieldsets = ((None, {"fields": ("email", "password1", "password2")}),)
-
-
 console_admin_site.register(Commune, CommuneAdmin)
-console_admin_site.register(User, OperatorAdmin)
+console_admin_site.register(User, UserAccountAdmin)
 console_admin_site.register(OutboxEmail, OutboxEmailAdmin)

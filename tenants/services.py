@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
@@ -22,7 +22,8 @@ def validate_new_commune(*, name: str, slug: str, contact_email: str) -> Commune
         schema_name=schema_name_for_slug(slug.strip()),
         title=f"Mairie de {name.strip()}",
     )
-    commune.full_clean()
+    # Uniqueness is checked below, case-insensitively, so that its message names the field.
+    commune.full_clean(validate_unique=False, validate_constraints=False)
     if (
         Commune.objects.filter(slug__iexact=commune.slug).exists()
         or Commune.objects.filter(schema_name=commune.schema_name).exists()
@@ -57,6 +58,8 @@ def create_commune(
         commune.title = title
     with transaction.atomic():
         commune.save(verbosity=0)
+        # Migrating the new schema leaves the connection on it; the rest belongs to public.
+        connection.set_schema_to_public()
         Domain.objects.create(domain=commune.slug.lower(), tenant=commune, is_primary=True)
         with schema_context(commune.schema_name):
             administrator = account_services.create_commune_administrator(email=admin_email)

@@ -41,7 +41,7 @@ def validate_commune_slug(value: str) -> None:
             params={"max": MAX_SLUG_LENGTH},
             code="invalid_slug",
         )
-    if value.lower() in RESERVED_SLUGS or value.lower().startswith("pg_"):
+    if value.lower() in RESERVED_SLUGS:
         raise ValidationError(
             _("L'adresse « %(slug)s » est réservée par la plateforme."),
             params={"slug": value},

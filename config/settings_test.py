@@ -1,0 +1,10 @@
+"""Test settings: the real PostgreSQL and Redis, on a Redis database of their own."""
+
+import os
+
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
+os.environ.setdefault("SECURE_COOKIES", "0")
+
+from config.settings import *  # noqa: E402,F403
+
+PREAU_BASE_URL = "http://testserver"

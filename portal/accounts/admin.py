@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import User
+
+
+class UserAccountAdmin(UserAdmin):
+    """Accounts of the schema in use: commune staff and parents, or platform operators."""
+
+    ordering = ("last_name", "first_name", "email")
+    list_display = ("email", "last_name", "first_name", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_active")
+    search_fields = ("email", "last_name", "first_name")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Identité"), {"fields": ("last_name", "first_name")}),
+        (_("Droits"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"fields": ("email", "password1", "password2")}),)
+
+
+admin.site.register(User, UserAccountAdmin)
+admin.site.site_header = _("Préau — administration de la commune")
+admin.site.site_title = _("Préau")

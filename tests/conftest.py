@@ -1,0 +1,60 @@
+"""Two test communes are created once per run (schema creation is the slow part); every
+test runs inside a transaction rolled back at its end, across all schemas."""
+
+import pytest
+from django.db import connection
+from django_tenants.utils import get_public_schema_name, schema_context
+
+TEST_COMMUNES = {
+    "clairoix": {"name": "Clairoix", "slug": "Clairoix", "contact_email": "mairie@clairoix.test"},
+    "les_ageux": {
+        "name": "Les Ageux",
+        "slug": "Les-Ageux",
+        "contact_email": "mairie@les-ageux.test",
+    },
+}
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.models import Commune
+    from tenants.slugs import schema_name_for_slug
+
+    with django_db_blocker.unblock():
+        for spec in TEST_COMMUNES.values():
+            Commune(schema_name=schema_name_for_slug(spec["slug"]), **spec).save(verbosity=0)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_between_tests():
+    yield
+    connection.set_schema_to_public()
+
+
+def _commune(key):
+    from tenants.models import Commune
+
+    return Commune.objects.get(slug=TEST_COMMUNES[key]["slug"])
+
+
+@pytest.fixture
+def clairoix(db):
+    return _commune("clairoix")
+
+
+@pytest.fixture
+def les_ageux(db):
+    return _commune("les_ageux")
+
+
+@pytest.fixture
+def in_clairoix(clairoix):
+    with schema_context(clairoix.schema_name):
+        yield clairoix
+
+
+@pytest.fixture
+def in_public(db):
+    with schema_context(get_public_schema_name()):
+        yield

@@ -1,0 +1,104 @@
+"""A real Celery worker consuming the real Redis broker, on committed data."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+from django.db import connection, transaction
+from django_tenants.utils import get_public_schema_name, schema_context
+
+from config.celery import app as celery_app
+from notifications import services
+from notifications.models import OutboxEmail
+from notifications.tasks import sweep_outbox
+from tenants import services as tenant_services
+from tenants.models import Commune
+from tests.conftest import TEST_COMMUNES
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def committed(django_db_blocker):
+    """Autocommit access, cleaned afterwards: the worker thread has its own connection."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
+        keep = [spec["slug"] for spec in TEST_COMMUNES.values()]
+        for commune in Commune.objects.exclude(slug__in=keep):
+            commune.delete(force_drop=True)
+        OutboxEmail.objects.all().delete()
+        for commune in Commune.objects.all():
+            with schema_context(commune.schema_name):
+                OutboxEmail.objects.all().delete()
+
+
+@pytest.fixture
+def worker(committed):
+    celery_app.control.purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        yield
+
+
+@pytest.fixture
+def broker_down():
+    """Point the producer at a port where nothing listens, as when Redis is down."""
+    url = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"
+    celery_app.amqp._producer_pool = None
+    yield
+    celery_app.conf.broker_url = url
+    celery_app.amqp._producer_pool = None
+
+
+def wait_until_sent(email_id, schema_name, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with schema_context(schema_name):
+            status = OutboxEmail.objects.get(pk=email_id).status
+        if status != OutboxEmail.Status.PENDING:
+            return status
+        time.sleep(0.1)
+    return OutboxEmail.Status.PENDING
+
+
+def test_console_invitation_is_delivered_by_a_real_worker(worker):
+    mail.outbox.clear()
+    tenant_services.create_commune(
+        name="Venette",
+        slug="Venette",
+        contact_email="mairie@venette.test",
+        admin_email="admin@venette.test",
+    )
+    invitation = OutboxEmail.objects.get(to_email="admin@venette.test")
+    assert wait_until_sent(invitation.pk, get_public_schema_name()) == OutboxEmail.Status.SENT
+    assert [m.to for m in mail.outbox] == [["admin@venette.test"]]
+    assert "/Venette/mot-de-passe/choisir/" in mail.outbox[0].body
+
+
+def test_email_left_pending_while_the_broker_was_down_is_sent_after_the_sweep(
+    committed, broker_down, settings
+):
+    mail.outbox.clear()
+    clairoix = Commune.objects.get(slug="Clairoix")
+    with schema_context(clairoix.schema_name):
+        with transaction.atomic():
+            email = services.queue_email(
+                to="parent@example.org",
+                template="tenants/commune_invitation",
+                context={"commune": clairoix, "invitation_url": "http://x"},
+            )
+        # Committed; the enqueue failed quietly and the row waits.
+        assert OutboxEmail.objects.get(pk=email.pk).status == OutboxEmail.Status.PENDING
+
+    celery_app.conf.broker_url = broker_down_restore = settings.CELERY_BROKER_URL
+    celery_app.amqp._producer_pool = None
+    assert broker_down_restore.startswith("redis://")
+    settings.OUTBOX_STALE_SECONDS = 0
+    celery_app.control.purge()
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        assert mail.outbox == []
+        assert sweep_outbox() >= 1
+        assert wait_until_sent(email.pk, clairoix.schema_name) == OutboxEmail.Status.SENT
+    assert [m.to for m in mail.outbox] == [["parent@example.org"]]
