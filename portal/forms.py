@@ -1,6 +1,11 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from portal import selectors
+from portal.models import Guardian
+from portal.phones import normalize_phone, validate_postal_code
 
 
 class PortalLoginForm(AuthenticationForm):
@@ -19,9 +24,147 @@ class PortalLoginForm(AuthenticationForm):
             "Identifiant ou mot de passe incorrect. Le mot de passe respecte les majuscules "
             "et minuscules."
         ),
-        "inactive": _("Ce compte est désactivé. Contactez votre mairie."),
+        "inactive": _("Identifiant ou mot de passe incorrect."),
     }
 
 
 class ChoosePasswordForm(SetPasswordForm):
     pass
+
+
+class ChangePasswordForm(PasswordChangeForm):
+    """The manual's "Changement mot de passe": old password, new one twice."""
+
+
+class PasswordForgottenForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Identifiant (adresse e-mail)"),
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
+    )
+
+
+class ContactMessageForm(forms.Form):
+    subject = forms.CharField(label=_("Objet"), max_length=150)
+    body = forms.CharField(label=_("Message"), max_length=5000, widget=forms.Textarea)
+
+
+PHONE_ATTRS = {"type": "tel", "autocomplete": "tel"}
+
+
+def phone_field(label):
+    return forms.CharField(
+        label=label, required=False, max_length=25, widget=forms.TextInput(attrs=PHONE_ATTRS)
+    )
+
+
+class ContactDetailsForm(forms.Form):
+    """The manual's "Mes coordonnées" form. Field names are the keys of
+    selectors.contact_details, so a validated form maps straight onto the change."""
+
+    civility = forms.ChoiceField(label=_("Civilité"), choices=Guardian.Civility.choices)
+    last_name = forms.CharField(label=_("Nom de l'utilisateur"), max_length=150)
+    first_name = forms.CharField(label=_("Prénom de l'utilisateur"), max_length=150)
+    email = forms.EmailField(
+        label=_("Adresse mail"),
+        help_text=_("C'est aussi votre identifiant de connexion."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    street_number = forms.CharField(label=_("N° rue"), max_length=10, required=False)
+    street_name = forms.CharField(label=_("Nom voie"), max_length=150, required=False)
+    address_complement = forms.CharField(
+        label=_("Complément d'adresse"), max_length=150, required=False
+    )
+    postal_code = forms.CharField(
+        label=_("Code postal"),
+        max_length=5,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
+    )
+    other_postal_code = forms.CharField(
+        label=_("Autre code postal"),
+        max_length=20,
+        required=False,
+        help_text=_("Pour une adresse hors de France."),
+    )
+    city = forms.CharField(label=_("Commune"), max_length=100, required=False)
+    home_phone = phone_field(_("Domicile"))
+    other_contact_name = forms.CharField(
+        label=_("Autre personne : nom"), max_length=150, required=False
+    )
+    other_contact_phone = phone_field(_("Autre personne : N° de tél."))
+    other_contact_2_name = forms.CharField(
+        label=_("Autre personne 2 : nom"), max_length=150, required=False
+    )
+    other_contact_2_phone = phone_field(_("Autre personne 2 : N° de tél."))
+
+    def __init__(self, *args, household, author, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guardian_groups = []
+        for guardian in selectors.guardians_of(household):
+            prefix = f"guardian{guardian.rank}_"
+            self.fields[prefix + "mobile_phone"] = phone_field(_("Portable"))
+            self.fields[prefix + "work_phone"] = phone_field(_("Travail"))
+            self.fields[prefix + "work_extension"] = forms.CharField(
+                label=_("Poste/Service"), max_length=50, required=False
+            )
+            self.guardian_groups.append(
+                (guardian, [prefix + n for n in ("mobile_phone", "work_phone", "work_extension")])
+            )
+        self.initial = {
+            field.key: field.value for field in selectors.contact_details(household, author)
+        }
+
+    def phone_keys(self):
+        return [name for name, field in self.fields.items() if field.widget.input_type == "tel"]
+
+    def clean_postal_code(self):
+        return validate_postal_code(self.cleaned_data["postal_code"])
+
+    def clean(self):
+        cleaned = super().clean()
+        for key in self.phone_keys():
+            if key in cleaned:
+                try:
+                    cleaned[key] = normalize_phone(cleaned[key])
+                except ValidationError as error:
+                    self.add_error(key, error)
+        for key, value in list(cleaned.items()):
+            if isinstance(value, str):
+                cleaned[key] = value.strip()
+        return cleaned
+
+    def bound(self, names):
+        return [self[name] for name in names]
+
+    @property
+    def identity_fields(self):
+        return self.bound(["civility", "last_name", "first_name", "email"])
+
+    @property
+    def address_fields(self):
+        return self.bound(
+            [
+                "street_number",
+                "street_name",
+                "address_complement",
+                "postal_code",
+                "other_postal_code",
+                "city",
+                "home_phone",
+            ]
+        )
+
+    @property
+    def guardian_fieldsets(self):
+        return [(guardian, self.bound(names)) for guardian, names in self.guardian_groups]
+
+    @property
+    def other_contact_fields(self):
+        return self.bound(
+            [
+                "other_contact_name",
+                "other_contact_phone",
+                "other_contact_2_name",
+                "other_contact_2_phone",
+            ]
+        )

@@ -1,14 +1,25 @@
+"""Parents' pages. Every object is reached through the logged-in parent's household."""
+
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, logout
+from django.contrib.auth import get_user_model, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal import selectors, services
 from portal.accounts.tokens import access_token_generator, reset_token_generator
-from portal.forms import ChoosePasswordForm, PortalLoginForm
+from portal.forms import (
+    ChangePasswordForm,
+    ChoosePasswordForm,
+    ContactDetailsForm,
+    ContactMessageForm,
+    PasswordForgottenForm,
+    PortalLoginForm,
+)
 
 
 def login_view(request):
@@ -23,7 +34,13 @@ def login_view(request):
 
 @login_required
 def home(request):
-    return render(request, "portal/home.html")
+    guardian = selectors.guardian_of(request.user)
+    children = selectors.children_of(guardian.household) if guardian else []
+    return render(
+        request,
+        "portal/home.html",
+        {"section": "reservations", "guardian": guardian, "children": children},
+    )
 
 
 @require_POST
@@ -31,6 +48,81 @@ def logout_view(request):
     logout(request)
     messages.success(request, _("Vous êtes déconnecté."))
     return redirect("portal:login")
+
+
+@login_required
+def contact_details_menu(request):
+    selectors.household_of(request.user)
+    return render(request, "portal/contact_details_menu.html", {"section": "coordonnees"})
+
+
+@login_required
+def contact_details(request):
+    household = selectors.household_of(request.user)
+    author = selectors.guardian_of(request.user)
+    form = ContactDetailsForm(request.POST or None, household=household, author=author)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changes = services.update_contact_details(
+                household=household, author=author, data=form.cleaned_data
+            )
+        except ValidationError as error:
+            for field, field_errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, field_errors)
+        else:
+            if changes:
+                messages.success(
+                    request,
+                    _("Vos coordonnées sont enregistrées ; votre mairie en est avertie."),
+                )
+            else:
+                messages.info(request, _("Aucune modification à enregistrer."))
+            return redirect("portal:contact_details_menu")
+    return render(request, "portal/contact_details.html", {"section": "coordonnees", "form": form})
+
+
+@login_required
+def password_change(request):
+    selectors.household_of(request.user)
+    form = ChangePasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        # Keep this session; every other session of the account is now invalid.
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Votre mot de passe est modifié."))
+        return redirect("portal:contact_details_menu")
+    return render(request, "portal/password_change.html", {"section": "coordonnees", "form": form})
+
+
+@login_required
+def contact(request):
+    household = selectors.household_of(request.user)
+    form = ContactMessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.send_contact_message(
+            household=household,
+            author=request.user,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+        )
+        messages.success(request, _("Votre message est envoyé à la mairie."))
+        return redirect("portal:contact")
+    return render(request, "portal/contact.html", {"section": "contact", "form": form})
+
+
+def password_forgotten(request):
+    form = PasswordForgottenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.request_password_reset(form.cleaned_data["email"])
+        messages.success(
+            request,
+            _(
+                "Si un compte correspond à cette adresse, un e-mail vient d'être envoyé avec un "
+                "lien valable une heure pour choisir un nouveau mot de passe."
+            ),
+        )
+        return redirect("portal:login")
+    return render(request, "portal/password_forgotten.html", {"form": form})
 
 
 def _user_from_link(uidb64, token):

@@ -1,5 +1,9 @@
 """Demo data, idempotent: `python manage.py load_demo` any number of times."""
 
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -39,6 +43,15 @@ def ensure_user(email, **flags):
     return user
 
 
+def demo_loaders():
+    """Each app's `demo.load(commune)`, in INSTALLED_APPS order, run inside the commune."""
+    loaders = []
+    for app_config in apps.get_app_configs():
+        if find_spec(f"{app_config.name}.demo") is not None:
+            loaders.append(import_module(f"{app_config.name}.demo").load)
+    return loaders
+
+
 class Command(BaseCommand):
     help = "Load Préau's demo communes and accounts (safe to run again)."
 
@@ -52,4 +65,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"Created commune {commune.name} ({commune.schema_name})")
             with schema_context(commune.schema_name), transaction.atomic():
                 ensure_user(spec["admin_email"], is_staff=True, is_superuser=True)
+                for load in demo_loaders():
+                    load(commune)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

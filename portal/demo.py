@@ -1,0 +1,89 @@
+"""Demo families, loaded by `manage.py load_demo` inside each commune (idempotent)."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+
+from portal.models import Child, Guardian, Household
+
+DEMO_PASSWORD = "preau-demo-2026"  # noqa: S105 - published demo credentials
+
+FAMILIES = {
+    "Clairoix": {
+        "household": {
+            "name": "BLANCHARD",
+            "street_number": "12",
+            "street_name": "rue des Écoles",
+            "postal_code": "60280",
+            "city": "CLAIROIX",
+            "home_phone": "03 44 00 00 01",
+        },
+        "guardian": {
+            "email": "bertrand.blanchard@example.org",
+            "civility": Guardian.Civility.MR,
+            "last_name": "BLANCHARD",
+            "first_name": "Bertrand",
+            "mobile_phone": "06 12 34 56 78",
+        },
+        "children": [
+            ("BLANCHARD", "Maxime", datetime.date(2017, 3, 14), "École élémentaire", "CE2"),
+            ("BLANCHARD", "Léa", datetime.date(2021, 9, 2), "École maternelle", "Moyenne section"),
+        ],
+    },
+    "Les-Ageux": {
+        "household": {
+            "name": "MARTIN",
+            "street_number": "3",
+            "street_name": "rue de la Mairie",
+            "postal_code": "60700",
+            "city": "LES AGEUX",
+        },
+        "guardian": {
+            "email": "claire.martin@example.org",
+            "civility": Guardian.Civility.MRS,
+            "last_name": "MARTIN",
+            "first_name": "Claire",
+            "mobile_phone": "06 98 76 54 32",
+        },
+        "children": [
+            ("MARTIN", "Hugo", datetime.date(2018, 6, 21), "École des Ageux", "CE1"),
+        ],
+    },
+}
+
+
+def load(commune):
+    family = FAMILIES.get(commune.slug)
+    if family is None:
+        return
+    spec = family["household"]
+    household, _ = Household.objects.get_or_create(name=spec["name"], defaults=spec)
+    person = dict(family["guardian"])
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=person["email"]).first()
+    if user is None:
+        user = User.objects.create_user(
+            email=person["email"], last_name=person["last_name"], first_name=person["first_name"]
+        )
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    Guardian.objects.get_or_create(
+        user=user,
+        defaults={
+            "household": household,
+            "civility": person["civility"],
+            "mobile_phone": person["mobile_phone"],
+        },
+    )
+    for last_name, first_name, birth_date, school, class_name in family["children"]:
+        Child.objects.get_or_create(
+            household=household,
+            first_name=first_name,
+            defaults={
+                "last_name": last_name,
+                "birth_date": birth_date,
+                "school": school,
+                "class_name": class_name,
+            },
+        )

@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Household(models.Model):
+    """A family (foyer): its address, home phone and other contacts; guardians and children
+    are attached to it, and every parent page is read through it."""
+
+    name = models.CharField(_("nom du foyer"), max_length=150)
+    street_number = models.CharField(_("N° rue"), max_length=10, blank=True)
+    street_name = models.CharField(_("Nom voie"), max_length=150, blank=True)
+    address_complement = models.CharField(_("Complément d'adresse"), max_length=150, blank=True)
+    postal_code = models.CharField(_("Code postal"), max_length=5, blank=True)
+    other_postal_code = models.CharField(_("Autre code postal"), max_length=20, blank=True)
+    city = models.CharField(_("Commune"), max_length=100, blank=True)
+    home_phone = models.CharField(_("Domicile"), max_length=25, blank=True)
+    other_contact_name = models.CharField(_("Autre personne : nom"), max_length=150, blank=True)
+    other_contact_phone = models.CharField(
+        _("Autre personne : N° de tél."), max_length=25, blank=True
+    )
+    other_contact_2_name = models.CharField(_("Autre personne 2 : nom"), max_length=150, blank=True)
+    other_contact_2_phone = models.CharField(
+        _("Autre personne 2 : N° de tél."), max_length=25, blank=True
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("foyer")
+        verbose_name_plural = _("foyers")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Guardian(models.Model):
+    """A parent account: the login (accounts.User) plus the guardian's place in a household."""
+
+    class Civility(models.TextChoices):
+        MR = "M", _("Monsieur")
+        MRS = "MME", _("Madame")
+
+    class Rank(models.IntegerChoices):
+        FIRST = 1, _("Responsable 1")
+        SECOND = 2, _("Responsable 2")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="guardian",
+        verbose_name=_("compte"),
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="guardians", verbose_name=_("foyer")
+    )
+    rank = models.PositiveSmallIntegerField(_("rang"), choices=Rank.choices, default=Rank.FIRST)
+    civility = models.CharField(_("Civilité"), max_length=3, choices=Civility.choices)
+    mobile_phone = models.CharField(_("Portable"), max_length=25, blank=True)
+    work_phone = models.CharField(_("Travail"), max_length=25, blank=True)
+    work_extension = models.CharField(_("Poste/Service"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("responsable (compte parent)")
+        verbose_name_plural = _("responsables (comptes parents)")
+        ordering = ["household__name", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "rank"], name="portal_guardian_one_per_rank"
+            ),
+        ]
+
+    def __str__(self):
+        return self.user.get_full_name() or self.user.email
+
+
+class Child(models.Model):
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="children", verbose_name=_("foyer")
+    )
+    last_name = models.CharField(_("nom"), max_length=150)
+    first_name = models.CharField(_("prénom"), max_length=150)
+    birth_date = models.DateField(_("date de naissance"), null=True, blank=True)
+    school = models.CharField(_("école"), max_length=150, blank=True)
+    class_name = models.CharField(_("classe"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("enfant")
+        verbose_name_plural = _("enfants")
+        ordering = ["household__name", "birth_date", "first_name"]
+
+    def __str__(self):
+        return f"{self.last_name.upper()} {self.first_name}"
+
+
+class ContactMessage(models.Model):
+    """A "Nous contacter" message from a family to the commune."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="messages", verbose_name=_("foyer")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("auteur")
+    )
+    subject = models.CharField(_("objet"), max_length=150)
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message « Nous contacter »")
+        verbose_name_plural = _("messages « Nous contacter »")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.subject
+
+
+class ContactDetailsChange(models.Model):
+    """What a parent changed in "Vos coordonnées": one row per validation with changes."""
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="changes", verbose_name=_("foyer")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("auteur")
+    )
+    # [{"label": "Code postal", "old": "60280", "new": "60200"}, ...]
+    changes = models.JSONField(_("modifications"))
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("modification de coordonnées")
+        verbose_name_plural = _("modifications de coordonnées")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.household} — {self.created_at:%d/%m/%Y %H:%M}"

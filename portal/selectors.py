@@ -1,0 +1,91 @@
+"""Reads for parent pages: everything a parent sees is reached through their household."""
+
+from dataclasses import dataclass
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from portal.models import Child, Guardian, Household
+
+HOUSEHOLD_FIELDS = [
+    "street_number",
+    "street_name",
+    "address_complement",
+    "postal_code",
+    "other_postal_code",
+    "city",
+    "home_phone",
+    "other_contact_name",
+    "other_contact_phone",
+    "other_contact_2_name",
+    "other_contact_2_phone",
+]
+GUARDIAN_FIELDS = ["mobile_phone", "work_phone", "work_extension"]
+USER_FIELDS = ["last_name", "first_name", "email"]
+
+
+def household_of(user) -> Household:
+    """The household of a logged-in parent; 404 for anyone else (staff, strangers)."""
+    guardian = Guardian.objects.select_related("household").filter(user=user).first()
+    if guardian is None:
+        raise Http404(_("Ce compte n'est rattaché à aucun foyer."))
+    return guardian.household
+
+
+def guardian_of(user) -> Guardian | None:
+    return Guardian.objects.select_related("household").filter(user=user).first()
+
+
+def children_of(household: Household):
+    return Child.objects.filter(household=household).order_by("birth_date", "first_name")
+
+
+def guardians_of(household: Household):
+    return Guardian.objects.filter(household=household).select_related("user").order_by("rank")
+
+
+def count_households() -> int:
+    return Household.objects.count()
+
+
+@dataclass(frozen=True)
+class ContactField:
+    key: str
+    label: str
+    value: str
+
+
+def contact_details(household: Household, author: Guardian) -> list[ContactField]:
+    """Every field of "Vos coordonnées" with its label and current value, in form order."""
+    fields = [
+        ContactField("civility", _("Civilité"), author.civility),
+        ContactField("last_name", _("Nom de l'utilisateur"), author.user.last_name),
+        ContactField("first_name", _("Prénom de l'utilisateur"), author.user.first_name),
+        ContactField("email", _("Adresse mail"), author.user.email),
+    ]
+    fields += [
+        ContactField(
+            name, str(Household._meta.get_field(name).verbose_name), getattr(household, name)
+        )
+        for name in HOUSEHOLD_FIELDS
+    ]
+    for guardian in guardians_of(household):
+        who = f"{guardian.get_rank_display()} ({guardian})"
+        fields += [
+            ContactField(
+                f"guardian{guardian.rank}_mobile_phone",
+                f"{_('Portable')} — {who}",
+                guardian.mobile_phone,
+            ),
+            ContactField(
+                f"guardian{guardian.rank}_work_phone",
+                f"{_('Travail')} — {who}",
+                guardian.work_phone,
+            ),
+            ContactField(
+                f"guardian{guardian.rank}_work_extension",
+                f"{_('Poste/Service')} — {who}",
+                guardian.work_extension,
+            ),
+        ]
+    return fields

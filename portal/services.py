@@ -1,0 +1,159 @@
+"""Writes on families and parent accounts, one function per use case."""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from notifications.services import queue_email
+from portal import selectors
+from portal.accounts.services import password_setup_url
+from portal.accounts.tokens import access_token_generator, reset_token_generator
+from portal.models import ContactDetailsChange, ContactMessage, Guardian, Household
+from tenants.links import commune_url, current_commune
+
+
+@transaction.atomic
+def update_contact_details(*, household: Household, author: Guardian, data: dict) -> list[dict]:
+    """Apply "Vos coordonnées" and tell the commune exactly what changed.
+
+    `data` maps the keys of selectors.contact_details to cleaned values. Returns the changes
+    (label, old, new); none means nothing written and no e-mail.
+    """
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    before = selectors.contact_details(household, author)
+    changes = [
+        {"key": field.key, "label": field.label, "old": field.value, "new": data[field.key]}
+        for field in before
+        if field.key in data and (data[field.key] or "") != (field.value or "")
+    ]
+    if not changes:
+        return []
+    new = {change["key"]: change["new"] for change in changes}
+    if "email" in new:
+        User = get_user_model()
+        if User.objects.filter(email__iexact=new["email"]).exclude(pk=author.user_id).exists():
+            raise ValidationError({"email": _("Cette adresse e-mail est déjà utilisée.")})
+
+    for name in selectors.USER_FIELDS:
+        if name in new:
+            setattr(author.user, name, new[name])
+    author.user.save()
+    for name in selectors.HOUSEHOLD_FIELDS:
+        if name in new:
+            setattr(household, name, new[name])
+    household.save()
+    for guardian in selectors.guardians_of(household):
+        fields = {
+            name: new[f"guardian{guardian.rank}_{name}"]
+            for name in selectors.GUARDIAN_FIELDS
+            if f"guardian{guardian.rank}_{name}" in new
+        }
+        if guardian.pk == author.pk and "civility" in new:
+            fields["civility"] = author.civility = new["civility"]
+        if fields:
+            Guardian.objects.filter(pk=guardian.pk).update(**fields)
+
+    for change in changes:
+        change.pop("key")
+    ContactDetailsChange.objects.create(household=household, author=author.user, changes=changes)
+    commune = current_commune()
+    queue_email(
+        to=commune.contact_email,
+        template="portal/contact_details_changed",
+        context={"commune": commune, "household": household, "author": author, "changes": changes},
+        reply_to=author.user.email,
+    )
+    return changes
+
+
+@transaction.atomic
+def send_contact_message(*, household: Household, author, subject: str, body: str):
+    message = ContactMessage.objects.create(
+        household=household, author=author, subject=subject.strip(), body=body.strip()
+    )
+    commune = current_commune()
+    queue_email(
+        to=commune.contact_email,
+        template="portal/contact_message",
+        context={"commune": commune, "household": household, "author": author, "message": message},
+        reply_to=author.email,
+        idempotency_key=f"contact-message:{message.pk}",
+    )
+    return message
+
+
+@transaction.atomic
+def create_parent_account(
+    *,
+    household: Household,
+    email: str,
+    civility: str,
+    last_name: str,
+    first_name: str,
+    rank: int = Guardian.Rank.FIRST,
+    mobile_phone: str = "",
+    work_phone: str = "",
+    work_extension: str = "",
+) -> Guardian:
+    """A guardian's account with no password yet, and the access e-mail to choose one."""
+    User = get_user_model()
+    if User.objects.filter(email__iexact=email.strip()).exists():
+        raise ValidationError({"email": _("Cette adresse e-mail est déjà utilisée.")})
+    if Guardian.objects.filter(household=household, rank=rank).exists():
+        raise ValidationError({"rank": _("Ce foyer a déjà un responsable à ce rang.")})
+    user = User.objects.create_user(
+        email=email.strip(), last_name=last_name.strip().upper(), first_name=first_name.strip()
+    )
+    guardian = Guardian.objects.create(
+        user=user,
+        household=household,
+        rank=rank,
+        civility=civility,
+        mobile_phone=mobile_phone,
+        work_phone=work_phone,
+        work_extension=work_extension,
+    )
+    send_access_email(guardian.user)
+    return guardian
+
+
+def send_access_email(user):
+    """The manual's welcome e-mail: portal link, identifier, and a 7-day single-use link to
+    choose the password (never a password)."""
+    commune = current_commune()
+    return queue_email(
+        to=user.email,
+        template="portal/access",
+        context={
+            "commune": commune,
+            "user": user,
+            "portal_url": commune_url(commune, "portal:login"),
+            "setup_url": password_setup_url(commune, user, generator=access_token_generator),
+        },
+    )
+
+
+def send_password_reset(user):
+    """A 1-hour single-use link to choose a new password."""
+    commune = current_commune()
+    return queue_email(
+        to=user.email,
+        template="portal/password_reset",
+        context={
+            "commune": commune,
+            "user": user,
+            "portal_url": commune_url(commune, "portal:login"),
+            "setup_url": password_setup_url(commune, user, generator=reset_token_generator),
+        },
+    )
+
+
+@transaction.atomic
+def request_password_reset(email: str) -> None:
+    """ "Mot de passe oublié ?": the same outcome for the caller whether the account exists."""
+    user = (
+        get_user_model().objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
+    )
+    if user is not None:
+        send_password_reset(user)
