@@ -103,3 +103,13 @@ def test_email_already_used_by_another_account_is_refused(parent_client, blancha
     assert "déjà utilisée" in " ".join(response.context["form"].errors["email"])
     blanchard.user.refresh_from_db()
     assert blanchard.user.email == "bertrand.blanchard@example.org"
+
+
+def test_an_error_is_tied_to_its_field_and_listed_in_the_summary(parent_client, blanchard):
+    data = current_form_data(parent_client)
+    data["postal_code"] = "123"
+    page = parent_client.post(URL, data).content.decode()
+    assert 'aria-describedby="id_postal_code_error"' in page
+    assert '<p class="field-error" id="id_postal_code_error">' in page
+    assert '<a href="#id_postal_code">Code postal</a>' in page
+    assert 'role="alert"' in page
