@@ -37,6 +37,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.admin",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "axes",
     "portal.accounts",
@@ -200,6 +201,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_outbox",
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
+    "expire-payment-holds": {"task": "booking.tasks.expire_holds", "schedule": 60},
 }
 
 REST_FRAMEWORK = {

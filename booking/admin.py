@@ -1,0 +1,154 @@
+"""The commune's booking back office: services, meals and prices, sites, calendar, deadlines."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from booking import services
+from booking.models import (
+    Closure,
+    DeadlineRule,
+    Enrolment,
+    ExceptionalDay,
+    MealKind,
+    OpenMonth,
+    Order,
+    OrderLine,
+    PlanningGroup,
+    Price,
+    Reservation,
+    SchoolYear,
+    Service,
+    Site,
+    SiteDay,
+)
+
+
+class MealKindInline(admin.TabularInline):
+    model = MealKind
+    extra = 0
+
+
+class DeadlineInline(admin.TabularInline):
+    model = DeadlineRule
+    extra = 0
+    max_num = 2
+
+
+class OpenMonthInline(admin.TabularInline):
+    model = OpenMonth
+    extra = 1
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "is_active", "kitchen_link")
+    inlines = [MealKindInline, DeadlineInline, OpenMonthInline]
+
+    def save_model(self, request, obj, form, change):
+        services.save_service(obj)
+
+    @admin.display(description=_("liste cuisine"))
+    def kitchen_link(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("booking:kitchen"), _("Repas du jour"))
+
+
+class PriceInline(admin.TabularInline):
+    model = Price
+    extra = 1
+
+
+@admin.register(MealKind)
+class MealKindAdmin(admin.ModelAdmin):
+    list_display = ("name", "service", "is_exceptional")
+    inlines = [PriceInline]
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ("name", "default_capacity")
+
+
+@admin.register(SiteDay)
+class SiteDayAdmin(admin.ModelAdmin):
+    list_display = ("site", "day", "capacity")
+    list_filter = ("site",)
+    date_hierarchy = "day"
+
+
+@admin.register(PlanningGroup)
+class PlanningGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "weekdays")
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ("child", "service", "site", "planning_group", "book_link")
+    list_filter = ("service", "site", "planning_group")
+    list_select_related = ("child__household", "service", "site", "planning_group")
+    search_fields = ("child__last_name", "child__first_name", "child__household__name")
+    autocomplete_fields = ("child",)
+
+    @admin.display(description=_("réserver pour la famille"))
+    def book_link(self, obj):
+        url = reverse(
+            "booking:agent_planning",
+            kwargs={"household_id": obj.child.household_id, "service_code": obj.service.code},
+        )
+        return format_html('<a href="{}">{}</a>', url, _("Planning"))
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "first_day", "last_day", "zone")
+
+
+@admin.register(Closure)
+class ClosureAdmin(admin.ModelAdmin):
+    list_display = ("day", "service", "reason")
+    list_filter = ("service",)
+
+
+@admin.register(ExceptionalDay)
+class ExceptionalDayAdmin(admin.ModelAdmin):
+    list_display = ("day", "meal_kind", "label")
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ("child", "meal_kind", "day", "action", "unit_price")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("reference", "household", "service", "status", "created_by", "created_at")
+    list_filter = ("status", "service")
+    list_select_related = ("household", "service", "created_by")
+    search_fields = ("household__name",)
+    readonly_fields = [f.name for f in Order._meta.fields]
+    inlines = [OrderLineInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Reservation)
+class ReservationAdmin(admin.ModelAdmin):
+    list_display = ("day", "child", "meal_kind", "site", "status", "unit_price")
+    list_filter = ("status", "site", "meal_kind")
+    list_select_related = ("child", "meal_kind", "site")
+    date_hierarchy = "day"
+    search_fields = ("child__last_name", "child__first_name")
+    readonly_fields = [f.name for f in Reservation._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

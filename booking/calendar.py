@@ -1,0 +1,110 @@
+"""The school calendar: which days a service is open, and until when a day can change.
+
+Pure functions over plain values, so the rules can be tested at their edges without a
+database; selectors.py loads the data they need.
+"""
+
+import datetime
+from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+from vacances_scolaires_france import SchoolHolidayDates, UnsupportedYearException
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@lru_cache(maxsize=32)
+def public_holidays(year: int) -> dict[datetime.date, str]:
+    return dict(holidays.France(years=year, language="fr"))
+
+
+def is_public_holiday(day: datetime.date) -> bool:
+    return day in public_holidays(day.year)
+
+
+@lru_cache(maxsize=1)
+def _school_holiday_dates() -> SchoolHolidayDates:
+    return SchoolHolidayDates()
+
+
+@lru_cache(maxsize=4096)
+def school_holiday_name(day: datetime.date, zone: str) -> str | None:
+    try:
+        data = _school_holiday_dates().holidays_for_year_and_zone(day.year, zone)
+    except UnsupportedYearException:
+        return None
+    entry = data.get(day)
+    return entry["nom_vacances"] if entry else None
+
+
+def month_days(month: datetime.date) -> list[datetime.date]:
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return [first + datetime.timedelta(days=n) for n in range((following - first).days)]
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """One school year with its closures: answers "is the service open that day?"."""
+
+    first_day: datetime.date
+    last_day: datetime.date
+    zone: str
+    closures: frozenset = frozenset()
+
+    def is_open(self, day: datetime.date) -> bool:
+        return (
+            self.first_day <= day <= self.last_day
+            and day not in self.closures
+            and not is_public_holiday(day)
+            and school_holiday_name(day, self.zone) is None
+        )
+
+    def planning_days(self, month: datetime.date, weekdays) -> list[datetime.date]:
+        """Open days of the month on the planning group's weekdays."""
+        weekdays = set(weekdays)
+        return [d for d in month_days(month) if d.weekday() in weekdays and self.is_open(d)]
+
+
+def is_business_day(day: datetime.date) -> bool:
+    return day.weekday() < 5 and not is_public_holiday(day)
+
+
+def days_before_cutoff(
+    day: datetime.date, days_before: int, at: datetime.time, business_days_only: bool
+) -> datetime.datetime:
+    """"J-N à HH:MM": N days (or N business days) before the meal, at that Paris time."""
+    cutoff_day = day
+    remaining = days_before
+    while remaining > 0:
+        cutoff_day -= datetime.timedelta(days=1)
+        if not business_days_only or is_business_day(cutoff_day):
+            remaining -= 1
+    return datetime.datetime.combine(cutoff_day, at, tzinfo=PARIS)
+
+
+def previous_week_cutoff(
+    day: datetime.date, weekday: int, at: datetime.time
+) -> datetime.datetime:
+    """"jeudi 12:00 for the next week": that weekday of the week before the meal's week."""
+    monday = day - datetime.timedelta(days=day.weekday())
+    cutoff_day = monday - datetime.timedelta(days=7) + datetime.timedelta(days=weekday)
+    return datetime.datetime.combine(cutoff_day, at, tzinfo=PARIS)
+
+
+def rule_cutoff(rule, day: datetime.date) -> datetime.datetime:
+    """The last moment `day` can be changed under a booking.DeadlineRule."""
+    if rule.kind == "previous_week":
+        return previous_week_cutoff(day, rule.weekday, rule.at_time)
+    return days_before_cutoff(day, rule.days_before, rule.at_time, rule.business_days_only)
+
+
+WEEKDAY_NAMES = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+
+
+def describe_cutoff(cutoff: datetime.datetime) -> str:
+    """'mardi 14/01 à 10:00', as shown on the planning."""
+    local = cutoff.astimezone(PARIS)
+    return f"{WEEKDAY_NAMES[local.weekday()]} {local:%d/%m} à {local:%H:%M}"

@@ -1,0 +1,387 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Child, Household
+
+WEEKDAY_CHOICES = [
+    (0, _("lundi")),
+    (1, _("mardi")),
+    (2, _("mercredi")),
+    (3, _("jeudi")),
+    (4, _("vendredi")),
+    (5, _("samedi")),
+    (6, _("dimanche")),
+]
+
+
+class Service(models.Model):
+    """A periscolar service families book: "Restaurant scolaire", later ALSH..."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    code = models.SlugField(
+        _("code"),
+        max_length=10,
+        unique=True,
+        help_text=_("Court, sans espace : il préfixe les références de paiement (cant)."),
+    )
+    invoice_title = models.CharField(
+        _("titre des factures"), max_length=150, default="Service de Restauration Scolaire"
+    )
+    invoice_observations = models.TextField(_("observations des factures"), blank=True)
+    is_active = models.BooleanField(_("ouvert aux familles"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MealKind(models.Model):
+    """"Repas" (on the planning's days) or "Repas exceptionnel" (on explicit dates)."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="meal_kinds", verbose_name=_("service")
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    tab_label = models.CharField(_("libellé de l'onglet"), max_length=100)
+    is_exceptional = models.BooleanField(
+        _("exceptionnel"),
+        default=False,
+        help_text=_("Servi seulement aux dates exceptionnelles saisies, avec son propre tarif."),
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("type de repas")
+        verbose_name_plural = _("types de repas")
+        ordering = ["service", "position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Price(models.Model):
+    meal_kind = models.ForeignKey(
+        MealKind, on_delete=models.PROTECT, related_name="prices", verbose_name=_("repas")
+    )
+    amount = models.DecimalField(_("tarif (€)"), max_digits=8, decimal_places=2)
+    valid_from = models.DateField(_("à partir du"))
+    valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tarif")
+        verbose_name_plural = _("tarifs")
+        ordering = ["meal_kind", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="booking_price_positive"),
+            models.UniqueConstraint(
+                fields=["meal_kind", "valid_from"], name="booking_price_one_per_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.meal_kind} {self.amount} € ({self.valid_from:%d/%m/%Y})"
+
+
+class Site(models.Model):
+    """A school canteen, with its number of places a day."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    default_capacity = models.PositiveIntegerField(_("places par jour"), default=120)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SiteDay(models.Model):
+    """One row per site and day that has been booked or overridden: its lock serialises the
+    last places, and its optional capacity overrides the site's default."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("jour"))
+    capacity = models.PositiveIntegerField(
+        _("places (exception)"), null=True, blank=True, help_text=_("Vide : places du site.")
+    )
+
+    class Meta:
+        verbose_name = _("places d'un jour")
+        verbose_name_plural = _("places par jour (exceptions)")
+        ordering = ["site", "day"]
+        constraints = [models.UniqueConstraint(fields=["site", "day"], name="booking_site_day")]
+
+    def __str__(self):
+        return f"{self.site} {self.day:%d/%m/%Y}"
+
+
+class PlanningGroup(models.Model):
+    """Children who eat on the same weekdays ("Maternelle", "Élémentaire", a class)."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES),
+        verbose_name=_("jours de repas"),
+        help_text=_("0 = lundi … 4 = vendredi"),
+    )
+
+    class Meta:
+        verbose_name = _("groupe de planning")
+        verbose_name_plural = _("groupes de planning")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Enrolment(models.Model):
+    """A child's place in a service: the canteen (site) and the planning group."""
+
+    child = models.ForeignKey(
+        Child, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("enfant")
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, verbose_name=_("service"))
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, verbose_name=_("site"))
+    planning_group = models.ForeignKey(
+        PlanningGroup, on_delete=models.PROTECT, verbose_name=_("groupe de planning")
+    )
+
+    class Meta:
+        verbose_name = _("inscription")
+        verbose_name_plural = _("inscriptions")
+        constraints = [
+            models.UniqueConstraint(fields=["child", "service"], name="booking_one_enrolment")
+        ]
+
+    def __str__(self):
+        return f"{self.child} — {self.service}"
+
+
+class SchoolYear(models.Model):
+    class Zone(models.TextChoices):
+        A = "A", _("zone A")
+        B = "B", _("zone B")
+        C = "C", _("zone C")
+
+    first_day = models.DateField(_("premier jour"))
+    last_day = models.DateField(_("dernier jour"))
+    zone = models.CharField(_("zone de vacances"), max_length=1, choices=Zone.choices)
+
+    class Meta:
+        verbose_name = _("année scolaire")
+        verbose_name_plural = _("années scolaires")
+        ordering = ["-first_day"]
+
+    def __str__(self):
+        return f"{self.first_day:%Y}-{self.last_day:%Y}"
+
+
+class Closure(models.Model):
+    """A day the commune closes a service (strike, teachers' training day...)."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, verbose_name=_("service"))
+    day = models.DateField(_("jour"))
+    reason = models.CharField(_("motif"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("fermeture")
+        verbose_name_plural = _("fermetures")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "day"], name="booking_closure_once")
+        ]
+
+    def __str__(self):
+        return f"{self.day:%d/%m/%Y} {self.reason}"
+
+
+class ExceptionalDay(models.Model):
+    meal_kind = models.ForeignKey(
+        MealKind,
+        on_delete=models.CASCADE,
+        limit_choices_to={"is_exceptional": True},
+        verbose_name=_("repas exceptionnel"),
+    )
+    day = models.DateField(_("jour"))
+    label = models.CharField(_("intitulé"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("date de repas exceptionnel")
+        verbose_name_plural = _("dates de repas exceptionnels")
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["meal_kind", "day"], name="booking_exceptional_once")
+        ]
+
+    def __str__(self):
+        return f"{self.meal_kind} {self.day:%d/%m/%Y}"
+
+
+class OpenMonth(models.Model):
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, verbose_name=_("service"))
+    month = models.DateField(_("mois"), help_text=_("Le premier jour du mois."))
+
+    class Meta:
+        verbose_name = _("mois ouvert aux réservations")
+        verbose_name_plural = _("mois ouverts aux réservations")
+        ordering = ["month"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "month"], name="booking_open_month_once"),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1), name="booking_open_month_first_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.service} {self.month:%m/%Y}"
+
+
+class DeadlineRule(models.Model):
+    """When a day stops being bookable (or cancellable)."""
+
+    class Action(models.TextChoices):
+        BOOK = "book", _("réservation")
+        CANCEL = "cancel", _("annulation")
+
+    class Kind(models.TextChoices):
+        DAYS_BEFORE = "days_before", _("N jours avant, à une heure")
+        PREVIOUS_WEEK = "previous_week", _("un jour de la semaine précédente, à une heure")
+
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("service")
+    )
+    action = models.CharField(_("pour"), max_length=10, choices=Action.choices)
+    kind = models.CharField(_("règle"), max_length=20, choices=Kind.choices)
+    days_before = models.PositiveSmallIntegerField(_("jours avant"), default=2)
+    business_days_only = models.BooleanField(
+        _("jours ouvrés seulement"),
+        default=True,
+        help_text=_("Ne compte ni les week-ends ni les jours fériés."),
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("jour de la semaine précédente"), choices=WEEKDAY_CHOICES, default=3
+    )
+    at_time = models.TimeField(_("à"))
+
+    class Meta:
+        verbose_name = _("délai")
+        verbose_name_plural = _("délais")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "action"], name="booking_one_rule_per_action")
+        ]
+
+    def __str__(self):
+        if self.kind == self.Kind.DAYS_BEFORE:
+            unit = _("jours ouvrés") if self.business_days_only else _("jours")
+            return f"J-{self.days_before} {unit} {self.at_time:%H:%M}"
+        return f"{self.get_weekday_display()} {self.at_time:%H:%M}"
+
+
+class Order(models.Model):
+    """What a parent asked for on "Finaliser la commande": a draft until validated."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("brouillon")
+        VALIDATED = "validated", _("validée")
+        AWAITING_PAYMENT = "awaiting_payment", _("en attente de paiement")
+        REFUSED = "refused", _("paiement refusé")
+        ABANDONED = "abandoned", _("paiement abandonné")
+        EXPIRED = "expired", _("expirée")
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, verbose_name=_("foyer"))
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, verbose_name=_("service"))
+    status = models.CharField(
+        _("état"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("réalisé par")
+    )
+    on_behalf_reason = models.CharField(
+        _("motif (saisie par la mairie)"), max_length=200, blank=True
+    )
+    overrides_deadlines = models.BooleanField(_("hors délais"), default=False)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("commande")
+        verbose_name_plural = _("commandes")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"CMD{self.pk:08d}"
+
+
+class OrderLine(models.Model):
+    class Action(models.TextChoices):
+        ADD = "add", _("commandé")
+        CANCEL = "cancel", _("annulé")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    child = models.ForeignKey(Child, on_delete=models.PROTECT)
+    meal_kind = models.ForeignKey(MealKind, on_delete=models.PROTECT)
+    day = models.DateField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        ordering = ["child", "meal_kind", "day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "child", "meal_kind", "day"], name="booking_order_line_once"
+            )
+        ]
+
+
+class Reservation(models.Model):
+    """A meal booked for a child. HELD while its order awaits payment: it counts against
+    the places but is not yet the family's."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("réservé")
+        HELD = "held", _("en attente de paiement")
+        CANCELLED = "cancelled", _("annulé")
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, verbose_name=_("enfant"))
+    meal_kind = models.ForeignKey(MealKind, on_delete=models.PROTECT, verbose_name=_("repas"))
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, verbose_name=_("site"))
+    day = models.DateField(_("jour"))
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices)
+    unit_price = models.DecimalField(_("tarif"), max_digits=8, decimal_places=2)
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("commande")
+    )
+    cancelled_by_order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="cancellations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réservation")
+        verbose_name_plural = _("réservations")
+        ordering = ["day", "child"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "meal_kind", "day"],
+                condition=~models.Q(status="cancelled"),
+                name="booking_one_active_reservation",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "day", "status"], name="booking_res_site_day")]
+
+    def __str__(self):
+        return f"{self.child} {self.meal_kind} {self.day:%d/%m/%Y}"

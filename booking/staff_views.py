@@ -1,0 +1,99 @@
+"""Commune staff pages: the kitchen list, and booking on behalf of a family."""
+
+import csv
+import datetime
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking import selectors, services
+from booking.models import Site
+from booking.views import _service_or_404, apply_shortcut
+from portal.models import Household
+
+
+@staff_member_required
+def kitchen(request):
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("jour", ""))
+    except ValueError:
+        day = timezone.localdate()
+    site = Site.objects.filter(pk=request.GET.get("site") or None).first()
+    groups = selectors.kitchen_list(day, site)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="cuisine-{day:%Y-%m-%d}.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 with accents right
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(["Date", "Site", "Repas", "Nom", "Prénom", "Classe", "Groupe"])
+        for (meal_site, meal_kind), children in groups.items():
+            for child, group in children:
+                writer.writerow(
+                    [
+                        f"{day:%d/%m/%Y}",
+                        meal_site.name,
+                        meal_kind.name,
+                        child.last_name,
+                        child.first_name,
+                        child.class_name,
+                        group,
+                    ]
+                )
+        return response
+    return render(
+        request,
+        "booking/kitchen.html",
+        {"day": day, "site": site, "sites": Site.objects.all(), "groups": groups},
+    )
+
+
+@staff_member_required
+def agent_planning(request, household_id, service_code):
+    """An agent books or cancels for a family; deadlines may be overridden with a reason.
+    The order is recorded with the agent as "réalisé par" and its amount goes on the account."""
+    household = get_object_or_404(Household, pk=household_id)
+    service = _service_or_404(service_code)
+    wanted, errors = None, []
+    if request.method == "POST":
+        wanted = {key for key in request.POST if key.startswith("r-")}
+        override = request.POST.get("override") == "1"
+        reason = request.POST.get("reason", "").strip()
+        if "finalize" in request.POST:
+            if override and not reason:
+                errors = [_("Indiquez le motif pour réserver ou annuler hors délais.")]
+            else:
+                try:
+                    order = services.draft_order(
+                        household=household,
+                        service=service,
+                        wanted_keys=wanted,
+                        created_by=request.user,
+                        overrides_deadlines=override,
+                        on_behalf_reason=reason,
+                    )
+                    services.validate_order(order=order, household=household, allow_debit=True)
+                except services.OrderRefused as refusal:
+                    errors = refusal.errors
+                else:
+                    messages.success(request, _("Commande enregistrée pour le foyer."))
+                    return redirect(
+                        "booking:agent_planning",
+                        household_id=household.pk,
+                        service_code=service.code,
+                    )
+    page = selectors.planning_for(household, service, wanted=wanted)
+    if request.method == "POST" and request.POST.get("shortcut") and not errors:
+        wanted = apply_shortcut(page, set(wanted), request.POST["shortcut"])
+        page = selectors.planning_for(household, service, wanted=wanted)
+    if not page.children and request.method == "GET" and not selectors.enrolments_of(household, service):
+        raise Http404(_("Aucun enfant de ce foyer n'est inscrit à ce service."))
+    return render(
+        request,
+        "booking/agent_planning.html",
+        {"household": household, "service": service, "planning": page, "errors": errors},
+        status=400 if errors else 200,
+    )

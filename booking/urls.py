@@ -1,0 +1,19 @@
+from django.urls import path
+
+from booking import staff_views, views
+
+app_name = "booking"
+
+urlpatterns = [
+    path("reservations/", views.service_list, name="services"),
+    path("reservations/<slug:service_code>/", views.service_menu, name="service"),
+    path("reservations/<slug:service_code>/reservation/", views.planning, name="planning"),
+    path("reservations/<slug:service_code>/recapitulatif/", views.recap, name="recap"),
+    path("reservations/<slug:service_code>/valider/", views.validate, name="validate"),
+    path("gestion/cuisine/", staff_views.kitchen, name="kitchen"),
+    path(
+        "gestion/foyers/<int:household_id>/<slug:service_code>/",
+        staff_views.agent_planning,
+        name="agent_planning",
+    ),
+]

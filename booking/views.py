@@ -1,0 +1,195 @@
+"""Parents' booking pages: services, the planning grid, the recap and its validation.
+
+The draft order being reviewed is kept in the session, not in the URL.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from booking import selectors, services
+from booking.models import Order
+from portal.selectors import household_of
+
+
+def _service_or_404(code):
+    service = selectors.service_by_code(code)
+    if service is None:
+        raise Http404(_("Service inconnu."))
+    return service
+
+
+def _draft_session_key(service):
+    return f"booking:draft:{service.code}"
+
+
+def _payment_url(service_code):
+    try:
+        return reverse("tipi:pay", kwargs={"service_code": service_code})
+    except NoReverseMatch:
+        return None
+
+
+@login_required
+def service_list(request):
+    household_of(request.user)
+    return render(
+        request,
+        "booking/services.html",
+        {"section": "reservations", "services": selectors.active_services()},
+    )
+
+
+@login_required
+def service_menu(request, service_code):
+    household_of(request.user)
+    service = _service_or_404(service_code)
+    return render(
+        request,
+        "booking/service_menu.html",
+        {
+            "section": "reservations",
+            "service": service,
+            "service_code": service.code,
+            "service_name": service.name,
+            "service_page": "",
+        },
+    )
+
+
+def apply_shortcut(planning, wanted, value, copy=False):
+    """The no-JavaScript path of the shortcut buttons: tick the enabled days of a weekday
+    (untick them if all are ticked), or copy a sibling's month where the days match."""
+    parts = value.split("-")
+    if len(parts) != 4:
+        return wanted
+    child_id, kind_id, month, target = parts
+    tabs = {
+        (str(c.child.pk), str(k.meal_kind.pk), m.month.strftime("%Y%m")): m
+        for c, k, m in planning.cells()
+    }
+    month_tab = tabs.get((child_id, kind_id, month))
+    if month_tab is None:
+        return wanted
+    enabled = [cell for cell in month_tab.cells if not cell.disabled]
+    if copy:
+        sibling = tabs.get((target, kind_id, month))
+        if sibling is None:
+            return wanted
+        sibling_days = {cell.day for cell in sibling.cells if cell.key in wanted}
+        for cell in enabled:
+            wanted.discard(cell.key)
+            if cell.day in sibling_days:
+                wanted.add(cell.key)
+        return wanted
+    chosen = [c for c in enabled if target == "all" or str(c.weekday) == target]
+    if chosen and all(cell.key in wanted for cell in chosen):
+        wanted.difference_update(cell.key for cell in chosen)
+    else:
+        wanted.update(cell.key for cell in chosen)
+    return wanted
+
+
+@login_required
+def planning(request, service_code):
+    household = household_of(request.user)
+    service = _service_or_404(service_code)
+    wanted = None
+    errors = []
+    if request.method == "POST":
+        wanted = {key for key in request.POST if key.startswith("r-")}
+        if "finalize" in request.POST:
+            try:
+                order = services.draft_order(
+                    household=household,
+                    service=service,
+                    wanted_keys=wanted,
+                    created_by=request.user,
+                )
+            except services.OrderRefused as refusal:
+                errors = refusal.errors
+            else:
+                request.session[_draft_session_key(service)] = order.pk
+                return redirect("booking:recap", service_code=service.code)
+    elif request.GET.get("modifier") and request.session.get(_draft_session_key(service)):
+        order = selectors.order_of_household(
+            household, request.session[_draft_session_key(service)]
+        )
+        if order is not None and order.status == Order.Status.DRAFT:
+            wanted = selectors.wanted_keys_of_draft(order)
+    page = selectors.planning_for(household, service, wanted=wanted)
+    if request.method == "POST" and not errors:
+        for name, copy in (("shortcut", False), ("copy", True)):
+            if request.POST.get(name):
+                wanted = apply_shortcut(page, set(wanted), request.POST[name], copy=copy)
+                page = selectors.planning_for(household, service, wanted=wanted)
+    return render(
+        request,
+        "booking/planning.html",
+        {
+            "section": "reservations",
+            "service": service,
+            "service_code": service.code,
+            "service_name": service.name,
+            "service_page": "planning",
+            "planning": page,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _draft_of(request, household, service):
+    order_id = request.session.get(_draft_session_key(service))
+    order = selectors.order_of_household(household, order_id) if order_id else None
+    if order is None:
+        raise Http404(_("Aucune commande en cours."))
+    return order
+
+
+@login_required
+def recap(request, service_code):
+    household = household_of(request.user)
+    service = _service_or_404(service_code)
+    order = _draft_of(request, household, service)
+    return render(
+        request,
+        "booking/recap.html",
+        {
+            "section": "reservations",
+            "service": service,
+            "service_code": service.code,
+            "service_name": service.name,
+            "service_page": "planning",
+            "recap": selectors.order_recap(order),
+            "payment_url": _payment_url(service.code),
+        },
+    )
+
+
+@login_required
+@require_POST
+def validate(request, service_code):
+    household = household_of(request.user)
+    service = _service_or_404(service_code)
+    order = _draft_of(request, household, service)
+    try:
+        services.validate_order(order=order, household=household)
+    except services.PaymentRequired:
+        messages.error(request, _("Cette commande doit être payée avant d'être validée."))
+        return redirect("booking:recap", service_code=service.code)
+    except services.OrderRefused as refusal:
+        for error in refusal.errors:
+            messages.error(request, str(error))
+        messages.error(request, _("Rien n'a été enregistré : modifiez votre planning."))
+        return redirect("booking:planning", service_code=service.code)
+    request.session.pop(_draft_session_key(service), None)
+    messages.success(
+        request,
+        _("Vos réservations et annulations sont enregistrées. Un e-mail de confirmation vous est envoyé."),
+    )
+    return redirect("booking:planning", service_code=service.code)
