@@ -1,0 +1,78 @@
+"""The documents' PDFs, drawn with xhtml2pdf from an HTML template.
+
+The font is Bitstream Vera, shipped inside reportlab (a pip dependency of xhtml2pdf), so every
+machine has it; it covers French accents and "€". The renderer may read that folder and
+nothing else: no network, no other file.
+"""
+
+import io
+from collections import OrderedDict
+from pathlib import Path
+
+import reportlab
+from django.template.loader import render_to_string
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from ledger.models import Document
+
+FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
+FONTS = {"regular": FONT_DIR / "Vera.ttf", "bold": FONT_DIR / "VeraBd.ttf"}
+
+POLICY = ResourceAccessPolicy(
+    allow_remote=False, base_dir=FONT_DIR, max_render_seconds=60, max_resources=10
+)
+
+
+class PdfRenderingError(RuntimeError):
+    pass
+
+
+def _link_callback(uri, rel):
+    """Only the two font files resolve; everything else is refused."""
+    for path in FONTS.values():
+        if uri in (path.name, str(path)):
+            return str(path)
+    raise PdfRenderingError(f"Resource refused in a ledger PDF: {uri}")
+
+
+def children_groups(document: Document):
+    """Lines grouped by child, as on the manual's invoice: the name on the first row only."""
+    groups = OrderedDict()
+    for line in document.lines.all():
+        groups.setdefault(line.child_name, []).append(line)
+    return [
+        {
+            "child_name": name,
+            "lines": lines,
+            "quantity": sum(x.quantity for x in lines),
+            "amount": sum(x.amount for x in lines),
+        }
+        for name, lines in groups.items()
+    ]
+
+
+def render_html(document: Document) -> str:
+    return render_to_string(
+        "ledger/pdf/document.html",
+        {
+            "document": document,
+            "snapshot": document.snapshot,
+            "groups": children_groups(document) if document.kind != "RG" else [],
+            "fonts": {key: str(path) for key, path in FONTS.items()},
+        },
+    )
+
+
+def render_document(document: Document) -> bytes:
+    output = io.BytesIO()
+    result = pisa.pisaDocument(
+        render_html(document),
+        dest=output,
+        encoding="utf-8",
+        link_callback=_link_callback,
+        resource_policy=POLICY,
+    )
+    if result.err:
+        raise PdfRenderingError(f"xhtml2pdf failed on {document.number}")
+    return output.getvalue()

@@ -1,0 +1,174 @@
+"""Ledger reads: balances, statements and document lists, always through a household.
+
+Each read costs a fixed number of queries, whatever the number of documents.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from ledger.models import Account, Document, ServiceBook
+
+ZERO = Decimal("0.00")
+
+
+def _signed_sum(prefix: str = ""):
+    """credits − debits over the documents reached by `prefix` (e.g. "documents__")."""
+    kind, total = f"{prefix}kind", f"{prefix}total"
+    return Sum(
+        Case(
+            When(**{kind: Document.Kind.INVOICE}, then=-1 * F(total)),
+            default=F(total),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
+        ),
+        default=Value(ZERO),
+    )
+
+
+def _instant(at) -> datetime.datetime:
+    """A date means "at the end of that day"; a datetime is taken as it is."""
+    if at is None:
+        return timezone.now() + datetime.timedelta(microseconds=1)
+    if isinstance(at, datetime.datetime):
+        return at + datetime.timedelta(microseconds=1)
+    return start_of_day(at + datetime.timedelta(days=1))
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def service_book(service_code: str) -> ServiceBook | None:
+    return ServiceBook.objects.filter(code=service_code).first()
+
+
+def service_book_or_404(service_code: str) -> ServiceBook:
+    book = service_book(service_code)
+    if book is None:
+        raise Http404("Unknown service")
+    return book
+
+
+def account_of(household, service_code: str) -> Account | None:
+    return (
+        Account.objects.select_related("service")
+        .filter(household=household, service__code=service_code)
+        .first()
+    )
+
+
+def _balance_before(account: Account | None, before: datetime.datetime) -> Decimal:
+    if account is None:
+        return ZERO
+    result = Document.objects.filter(account=account, issued_at__lt=before).aggregate(
+        balance=_signed_sum()
+    )["balance"]
+    return result if result is not None else ZERO
+
+
+def balance(household, service_code: str, at=None) -> Decimal:
+    """credits − debits of the household's account for the service, up to `at` included
+    (a date: its whole day; None: now). Positive = in the family's favour."""
+    return _balance_before(account_of(household, service_code), _instant(at))
+
+
+@dataclass
+class Statement:
+    start: datetime.date
+    end: datetime.date
+    opening: Decimal
+    closing: Decimal
+    documents: list = field(default_factory=list)
+
+
+def statement(household, service_code: str, start: datetime.date, end: datetime.date):
+    """ "Consultation compte": the balance before `start`, every document from `start` to `end`
+    (both days included) in date order, and the balance at the end of `end`."""
+    account = account_of(household, service_code)
+    opening = _balance_before(account, start_of_day(start))
+    documents = []
+    if account is not None:
+        documents = list(
+            Document.objects.filter(
+                account=account,
+                issued_at__gte=start_of_day(start),
+                issued_at__lt=_instant(end),
+            ).order_by("issued_at", "id")
+        )
+    closing = opening
+    for document in documents:
+        closing += document.total if document.is_credit else -document.total
+    return Statement(start=start, end=end, opening=opening, closing=closing, documents=documents)
+
+
+def documents_between(household, service_code: str, start: datetime.date, end: datetime.date):
+    """ "Consultation factures": invoices, credit notes and payments, newest first."""
+    return list(
+        Document.objects.filter(
+            account__household=household,
+            account__service__code=service_code,
+            issued_at__gte=start_of_day(start),
+            issued_at__lt=_instant(end),
+        ).order_by("-issued_at", "-id")
+    )
+
+
+def document_of(household, service_code: str, number: str) -> Document:
+    """A document of the household's account, by its number; 404 for anyone else's."""
+    document = (
+        Document.objects.select_related("account__service")
+        .prefetch_related("lines")
+        .filter(account__household=household, account__service__code=service_code, number=number)
+        .first()
+    )
+    if document is None:
+        raise Http404("No such document for this household")
+    return document
+
+
+@dataclass
+class ServiceTotals:
+    service: ServiceBook
+    invoiced: Decimal
+    credited: Decimal
+    paid: Decimal
+
+
+def totals_between(start: datetime.date, end: datetime.date) -> list[ServiceTotals]:
+    """Back office: per service, what was invoiced, credited and paid between two days."""
+    in_period = Q(
+        accounts__documents__issued_at__gte=start_of_day(start),
+        accounts__documents__issued_at__lt=_instant(end),
+    )
+
+    def kind_sum(kind):
+        return Sum(
+            "accounts__documents__total",
+            filter=in_period & Q(accounts__documents__kind=kind),
+            default=ZERO,
+        )
+
+    books = ServiceBook.objects.annotate(
+        invoiced=kind_sum(Document.Kind.INVOICE),
+        credited=kind_sum(Document.Kind.CREDIT_NOTE),
+        paid=kind_sum(Document.Kind.PAYMENT),
+    ).order_by("name")
+    return [
+        ServiceTotals(service=b, invoiced=b.invoiced, credited=b.credited, paid=b.paid)
+        for b in books
+    ]
+
+
+def accounts_with_balance():
+    """Accounts annotated with `balance_amount` (credits − debits, now)."""
+    return Account.objects.select_related("household", "service").annotate(
+        balance_amount=_signed_sum("documents__")
+    )
+
+
+def accounts_in_debit():
+    return accounts_with_balance().filter(balance_amount__lt=0).order_by("balance_amount")

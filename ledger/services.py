@@ -1,0 +1,353 @@
+"""Ledger writes, one transactional function per use case.
+
+Every write joins the caller's transaction (a savepoint when there is one), so the booking or
+payment that causes a document and the document itself commit or roll back together. Each is
+idempotent on a key the caller gives: a second call returns the first document.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ledger.models import (
+    Account,
+    Document,
+    DocumentPdf,
+    LedgerSettings,
+    Line,
+    NumberCounter,
+    ServiceBook,
+)
+from ledger.money import euros
+from portal import selectors as portal_selectors
+from tenants.links import current_commune
+
+logger = logging.getLogger(__name__)
+
+PaymentMode = Document.PaymentMode
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """A line the caller wants on an invoice or credit note."""
+
+    child_id: int
+    child_name: str  # "BLANCHARD Maxime"
+    day: datetime.date  # the meal's date
+    label: str  # the meal kind: "Repas", "Repas exceptionnel"
+    unit_price: Decimal
+    quantity: int = 1
+
+
+class IdempotencyConflict(ValueError):
+    """The key was already used for a different document (another household or kind)."""
+
+
+def register_service_book(
+    *, code: str, name: str, invoice_title: str, observations: str = ""
+) -> ServiceBook:
+    """Create or update the service's book; safe to call at every start or demo load."""
+    with transaction.atomic():
+        book, _created = ServiceBook.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "invoice_title": invoice_title, "observations": observations},
+        )
+    return book
+
+
+def ledger_settings() -> LedgerSettings:
+    settings_row = LedgerSettings.objects.order_by("pk").first()
+    if settings_row is None:
+        settings_row, _created = LedgerSettings.objects.get_or_create(pk=1)
+    return settings_row
+
+
+def issue_invoice(
+    *,
+    household,
+    service_code: str,
+    lines: list[DocumentLine],
+    ordered_by,
+    order_reference: str,
+    idempotency_key: str,
+    without_reservation: bool = False,
+    issued_at: datetime.datetime | None = None,
+) -> Document:
+    """A debit for ordered meals (or, from the back office, meals eaten without reservation).
+
+    `issued_at` is for back-dated entry only (demo data, imports); the number's year follows it.
+    """
+    return _issue(
+        kind=Document.Kind.INVOICE,
+        household=household,
+        service_code=service_code,
+        lines=lines,
+        author=ordered_by,
+        order_reference=order_reference,
+        idempotency_key=idempotency_key,
+        issued_at=issued_at,
+        without_reservation=without_reservation,
+    )
+
+
+def issue_credit_note(
+    *,
+    household,
+    service_code: str,
+    lines: list[DocumentLine],
+    ordered_by,
+    order_reference: str,
+    idempotency_key: str,
+    reason: str = "",
+    cancels=None,
+    issued_at: datetime.datetime | None = None,
+) -> Document:
+    """A credit for cancelled meals; `cancels` is the invoice it corrects, when there is one."""
+    return _issue(
+        kind=Document.Kind.CREDIT_NOTE,
+        household=household,
+        service_code=service_code,
+        lines=lines,
+        author=ordered_by,
+        order_reference=order_reference,
+        idempotency_key=idempotency_key,
+        issued_at=issued_at,
+        reason=reason,
+        cancels=cancels,
+    )
+
+
+def record_payment(
+    *,
+    household,
+    service_code: str,
+    amount: Decimal,
+    mode: str,
+    recorded_by,
+    idempotency_key: str,
+    treasury_reference: str = "",
+    paid_at=None,
+) -> Document:
+    """A credit for money received: by card through PayFiP, or at the town hall."""
+    if mode not in PaymentMode.values:
+        raise ValidationError(_("Mode de règlement inconnu : %(mode)s") % {"mode": mode})
+    return _issue(
+        kind=Document.Kind.PAYMENT,
+        household=household,
+        service_code=service_code,
+        lines=[],
+        author=recorded_by,
+        order_reference="",
+        idempotency_key=idempotency_key,
+        issued_at=paid_at,
+        amount=amount,
+        payment_mode=mode,
+        treasury_reference=treasury_reference,
+    )
+
+
+def allocate_number(kind: str, year: int) -> int:
+    """The next number of this kind and year, from a counter row locked until the caller's
+    transaction ends: concurrent issuers wait in line, and a rollback gives the number back."""
+    NumberCounter.objects.bulk_create(
+        [NumberCounter(kind=kind, year=year, last_number=0)], ignore_conflicts=True
+    )
+    counter = NumberCounter.objects.select_for_update().get(kind=kind, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def format_number(kind: str, year: int, sequence: int) -> str:
+    return f"{kind}{year}{sequence:06d}"
+
+
+def _existing(idempotency_key, kind, household):
+    document = (
+        Document.objects.select_related("account").filter(idempotency_key=idempotency_key).first()
+    )
+    if document is not None and (
+        document.kind != kind or document.account.household_id != household.pk
+    ):
+        raise IdempotencyConflict(
+            f"Key {idempotency_key!r} already used by {document.number} for another document."
+        )
+    return document
+
+
+def _author_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def _commune():
+    """The commune of the current schema. `schema_context()` (management commands, tests)
+    leaves a stand-in tenant on the connection, so fall back to the schema's name."""
+    commune = current_commune()
+    if commune is None:
+        from tenants.models import Commune
+
+        commune = Commune.objects.filter(schema_name=connection.schema_name).first()
+    return commune
+
+
+def _snapshot(settings_row: LedgerSettings, household) -> dict:
+    """What the PDF prints about the commune and the family, frozen at issue time."""
+    commune = _commune()
+    street = " ".join(p for p in (household.street_number, household.street_name) if p)
+    town = " ".join(p for p in (household.postal_code, household.city) if p)
+    return {
+        "recipient_name": household.name,
+        "recipient_address": "\n".join(
+            p for p in (street, household.address_complement, town) if p
+        ),
+        "commune_name": commune.name if commune else "",
+        "commune_title": commune.display_title if commune else "",
+        "postal_address": commune.postal_address if commune else "",
+        "contact_email": commune.contact_email if commune else "",
+        "issuer_name": settings_row.issuer_name,
+        "issuer_title": settings_row.issuer_title,
+        "appeal_mentions": settings_row.appeal_mentions,
+        "payment_terms": settings_row.payment_terms,
+    }
+
+
+def _clean_lines(household, lines: list[DocumentLine]) -> list[Line]:
+    if not lines:
+        raise ValidationError(_("Une facture ou un avoir a au moins une ligne."))
+    own_children = set(portal_selectors.children_of(household).values_list("pk", flat=True))
+    rows = []
+    for position, line in enumerate(lines, start=1):
+        if line.child_id not in own_children:
+            raise ValidationError(_("Cet enfant n'appartient pas au foyer."))
+        if isinstance(line.unit_price, float):
+            raise TypeError("unit_price must be a Decimal, not a float.")
+        unit_price = euros(line.unit_price)
+        if unit_price < 0 or line.quantity < 1:
+            raise ValidationError(_("Tarif ou quantité invalide."))
+        rows.append(
+            Line(
+                position=position,
+                child_id=line.child_id,
+                child_name=line.child_name,
+                day=line.day,
+                label=line.label,
+                unit_price=unit_price,
+                quantity=line.quantity,
+                amount=unit_price * line.quantity,
+            )
+        )
+    return rows
+
+
+def _issue(
+    *,
+    kind,
+    household,
+    service_code,
+    lines,
+    author,
+    order_reference,
+    idempotency_key,
+    issued_at=None,
+    amount=None,
+    **extra,
+) -> Document:
+    if not idempotency_key:
+        raise ValueError("An idempotency key is required.")
+    existing = _existing(idempotency_key, kind, household)
+    if existing is not None:
+        return existing
+    book = ServiceBook.objects.filter(code=service_code).first()
+    if book is None:
+        raise ValidationError(_("Service inconnu : %(code)s") % {"code": service_code})
+    rows = _clean_lines(household, lines) if kind != Document.Kind.PAYMENT else []
+    total = sum((row.amount for row in rows), Decimal("0.00")) if rows else euros(amount)
+    if total <= 0:
+        raise ValidationError(_("Le montant doit être positif."))
+    cancels = extra.get("cancels")
+    if cancels is not None and (
+        cancels.kind != Document.Kind.INVOICE or cancels.account.household_id != household.pk
+    ):
+        raise ValidationError(_("L'avoir doit corriger une facture du même foyer."))
+    issued_at = issued_at or timezone.now()
+    year = timezone.localtime(issued_at).year
+    settings_row = ledger_settings()
+
+    with transaction.atomic():
+        account, _created = Account.objects.get_or_create(household=household, service=book)
+        sequence = allocate_number(kind, year)
+        # Checked again under the counter's lock: a concurrent call with the same key has
+        # committed by now, and this one returns its document instead of a second one.
+        existing = _existing(idempotency_key, kind, household)
+        if existing is not None:
+            transaction.set_rollback(True)
+            return existing
+        try:
+            with transaction.atomic():
+                document = Document.objects.create(
+                    kind=kind,
+                    number=format_number(kind, year, sequence),
+                    year=year,
+                    sequence=sequence,
+                    account=account,
+                    issued_at=issued_at,
+                    total=total,
+                    author=author,
+                    author_name=_author_name(author),
+                    order_reference=order_reference,
+                    idempotency_key=idempotency_key,
+                    invoice_title=book.invoice_title,
+                    observations=book.observations,
+                    snapshot=_snapshot(settings_row, household),
+                    **extra,
+                )
+        except IntegrityError:
+            existing = _existing(idempotency_key, kind, household)
+            if existing is None:
+                raise
+            transaction.set_rollback(True)
+            return existing
+        for row in rows:
+            row.document = document
+        Line.objects.bulk_create(rows)
+        transaction.on_commit(partial(enqueue_pdf, document.pk, connection.schema_name))
+    return document
+
+
+def enqueue_pdf(document_id: int, schema_name: str) -> bool:
+    """Ask a worker to render the PDF. A broker failure is not an error: the PDF is rendered
+    on demand the first time it is asked for."""
+    from ledger.tasks import render_document_pdf
+
+    try:
+        render_document_pdf.apply_async(
+            args=[document_id], headers={"_schema_name": schema_name}, retry=False
+        )
+    except Exception:
+        logger.warning("Broker unreachable; PDF of %s/%s left for later", schema_name, document_id)
+        return False
+    return True
+
+
+def store_pdf(document: Document) -> DocumentPdf:
+    """Render and store the document's PDF unless it is stored already; returns the row."""
+    from ledger.pdf import render_document
+
+    stored = DocumentPdf.objects.filter(document=document).first()
+    if stored is not None:
+        return stored
+    content = render_document(document)
+    DocumentPdf.objects.bulk_create(
+        [DocumentPdf(document=document, content=content)], ignore_conflicts=True
+    )
+    # Whoever stored first wins; every reader then gets the same bytes.
+    return DocumentPdf.objects.get(document=document)
