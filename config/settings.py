@@ -27,6 +27,8 @@ DATABASES = {
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Set search_path once per schema switch instead of before every query (half the round trips).
+TENANT_LIMIT_SET_CALLS = True
 
 SHARED_APPS = [
     "django_tenants",

@@ -21,8 +21,14 @@ def commune_url(commune, viewname: str, *, args=None, kwargs=None, query=None) -
 
 
 def current_commune():
-    """The commune whose schema the connection is on, or None in the public schema."""
-    tenant = getattr(connection, "tenant", None)
+    """The commune whose schema the connection is on, or None in the public schema.
+
+    Requests and Celery tasks set the Commune itself; schema_context() only sets a
+    stand-in with the schema name, so the commune is then read from the public table.
+    """
     from tenants.models import Commune
 
-    return tenant if isinstance(tenant, Commune) else None
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Commune):
+        return tenant
+    return Commune.objects.filter(schema_name=connection.schema_name).first()

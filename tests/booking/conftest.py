@@ -74,7 +74,15 @@ def build_canteen(household, months, *, first_day, last_day, capacity=120):
         child=children["Léa"], service=service, site=site, planning_group=nursery
     )
     return Canteen(
-        service, meal, special, site, elementary, nursery, months, children["Maxime"], children["Léa"]
+        service,
+        meal,
+        special,
+        site,
+        elementary,
+        nursery,
+        months,
+        children["Maxime"],
+        children["Léa"],
     )
 
 
