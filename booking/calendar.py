@@ -75,7 +75,7 @@ def is_business_day(day: datetime.date) -> bool:
 def days_before_cutoff(
     day: datetime.date, days_before: int, at: datetime.time, business_days_only: bool
 ) -> datetime.datetime:
-    """"J-N à HH:MM": N days (or N business days) before the meal, at that Paris time."""
+    """ "J-N à HH:MM": N days (or N business days) before the meal, at that Paris time."""
     cutoff_day = day
     remaining = days_before
     while remaining > 0:
@@ -85,10 +85,8 @@ def days_before_cutoff(
     return datetime.datetime.combine(cutoff_day, at, tzinfo=PARIS)
 
 
-def previous_week_cutoff(
-    day: datetime.date, weekday: int, at: datetime.time
-) -> datetime.datetime:
-    """"jeudi 12:00 for the next week": that weekday of the week before the meal's week."""
+def previous_week_cutoff(day: datetime.date, weekday: int, at: datetime.time) -> datetime.datetime:
+    """ "jeudi 12:00 for the next week": that weekday of the week before the meal's week."""
     monday = day - datetime.timedelta(days=day.weekday())
     cutoff_day = monday - datetime.timedelta(days=7) + datetime.timedelta(days=weekday)
     return datetime.datetime.combine(cutoff_day, at, tzinfo=PARIS)

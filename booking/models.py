@@ -43,7 +43,7 @@ class Service(models.Model):
 
 
 class MealKind(models.Model):
-    """"Repas" (on the planning's days) or "Repas exceptionnel" (on explicit dates)."""
+    """ "Repas" (on the planning's days) or "Repas exceptionnel" (on explicit dates)."""
 
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="meal_kinds", verbose_name=_("service")
@@ -79,7 +79,9 @@ class Price(models.Model):
         verbose_name_plural = _("tarifs")
         ordering = ["meal_kind", "-valid_from"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount__gte=0), name="booking_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="booking_price_positive"
+            ),
             models.UniqueConstraint(
                 fields=["meal_kind", "valid_from"], name="booking_price_one_per_start"
             ),
@@ -276,7 +278,9 @@ class DeadlineRule(models.Model):
         verbose_name = _("délai")
         verbose_name_plural = _("délais")
         constraints = [
-            models.UniqueConstraint(fields=["service", "action"], name="booking_one_rule_per_action")
+            models.UniqueConstraint(
+                fields=["service", "action"], name="booking_one_rule_per_action"
+            )
         ]
 
     def __str__(self):

@@ -128,9 +128,9 @@ def service_rules(service) -> ServiceRules:
     for price in Price.objects.filter(meal_kind__service=service).order_by("-valid_from"):
         prices[price.meal_kind_id].append(price)
     exceptional = defaultdict(list)
-    for meal_kind_id, day in ExceptionalDay.objects.filter(
-        meal_kind__service=service
-    ).values_list("meal_kind_id", "day"):
+    for meal_kind_id, day in ExceptionalDay.objects.filter(meal_kind__service=service).values_list(
+        "meal_kind_id", "day"
+    ):
         exceptional[meal_kind_id].append(day)
     overrides = {}
     if months:
@@ -284,9 +284,7 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
         )
     full = taken[(enrolment.site_id, day)] >= rules.capacity(enrolment.site, day)
     if full and not reserved:
-        return DayCell(
-            day, key, False, "free", True, _("complet"), _("plus de place disponible")
-        )
+        return DayCell(day, key, False, "free", True, _("complet"), _("plus de place disponible"))
     return DayCell(
         day,
         key,
@@ -473,6 +471,10 @@ def kitchen_list(day: datetime.date, site=None):
     rows = defaultdict(list)
     for reservation in reservations:
         rows[(reservation.site, reservation.meal_kind)].append(
-            (reservation.child, groups.get((reservation.child_id, reservation.meal_kind.service_id), ""))
+            (
+                reservation.child,
+                groups.get((reservation.child_id, reservation.meal_kind.service_id), ""),
+            )
         )
-    return rows
+    # A plain dict: templates look "items" up as a key first, which a defaultdict would create.
+    return dict(rows)

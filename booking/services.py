@@ -76,9 +76,7 @@ def _check_addition(rules, enrolment, meal_kind, day, now, taken, overrides_dead
 def _check_cancellation(rules, reservation, now, overrides_deadlines):
     if reservation.status != Reservation.Status.CONFIRMED:
         return _("réservation en attente de paiement")
-    if not overrides_deadlines and now >= rules.cutoff(
-        DeadlineRule.Action.CANCEL, reservation.day
-    ):
+    if not overrides_deadlines and now >= rules.cutoff(DeadlineRule.Action.CANCEL, reservation.day):
         return _("délai d'annulation dépassé")
     return None
 
@@ -127,9 +125,7 @@ def draft_order(
     additions, cancellations = [], []
     for child_id, meal_kind_id, day in sorted(wanted - set(current), key=lambda w: (w[2], w)):
         enrolment, meal_kind = enrolments[child_id], meal_kinds[meal_kind_id]
-        problem = _check_addition(
-            rules, enrolment, meal_kind, day, now, taken, overrides_deadlines
-        )
+        problem = _check_addition(rules, enrolment, meal_kind, day, now, taken, overrides_deadlines)
         if problem:
             errors.append(LineError(str(enrolment.child), day, problem))
             continue
@@ -214,9 +210,7 @@ def _recheck(order, lines, now):
 
     days = [line.day for line in lines]
     taken = selectors.places_taken({e.site_id for e in enrolments.values()}, min(days), max(days))
-    current = selectors.household_reservations(
-        order.household, order.service, min(days), max(days)
-    )
+    current = selectors.household_reservations(order.household, order.service, min(days), max(days))
     for line in additions:
         enrolment = enrolments[line.child_id]
         if (line.child_id, line.meal_kind_id, line.day) in current:
@@ -318,7 +312,7 @@ def _locked_order(order, household) -> Order:
 
 
 def validate_order(*, order, household, now=None, allow_debit=False) -> Order:
-    """"Valider": apply a draft that needs no payment, in one transaction, or nothing.
+    """ "Valider": apply a draft that needs no payment, in one transaction, or nothing.
 
     Validating twice applies once. `allow_debit` lets a commune agent validate an order
     whose amount goes on the family's account.
@@ -389,7 +383,10 @@ def confirm_held_order(*, order, now=None) -> Order:
         additions = [line for line in lines if line.action == OrderLine.Action.ADD]
         cancellations = [line for line in lines if line.action == OrderLine.Action.CANCEL]
         current = selectors.household_reservations(
-            order.household, order.service, min(line.day for line in lines), max(line.day for line in lines)
+            order.household,
+            order.service,
+            min(line.day for line in lines),
+            max(line.day for line in lines),
         )
         reservations = {
             line.pk: current[(line.child_id, line.meal_kind_id, line.day)]

@@ -89,7 +89,11 @@ def agent_planning(request, household_id, service_code):
     if request.method == "POST" and request.POST.get("shortcut") and not errors:
         wanted = apply_shortcut(page, set(wanted), request.POST["shortcut"])
         page = selectors.planning_for(household, service, wanted=wanted)
-    if not page.children and request.method == "GET" and not selectors.enrolments_of(household, service):
+    if (
+        not page.children
+        and request.method == "GET"
+        and not selectors.enrolments_of(household, service)
+    ):
         raise Http404(_("Aucun enfant de ce foyer n'est inscrit à ce service."))
     return render(
         request,

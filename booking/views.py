@@ -156,6 +156,9 @@ def recap(request, service_code):
     household = household_of(request.user)
     service = _service_or_404(service_code)
     order = _draft_of(request, household, service)
+    if order.status != Order.Status.DRAFT:
+        messages.info(request, _("Cette commande est déjà traitée."))
+        return redirect("booking:planning", service_code=service.code)
     return render(
         request,
         "booking/recap.html",
@@ -187,9 +190,11 @@ def validate(request, service_code):
             messages.error(request, str(error))
         messages.error(request, _("Rien n'a été enregistré : modifiez votre planning."))
         return redirect("booking:planning", service_code=service.code)
-    request.session.pop(_draft_session_key(service), None)
+    # The order stays in the session: a replayed "Valider" (double click) finds it validated.
     messages.success(
         request,
-        _("Vos réservations et annulations sont enregistrées. Un e-mail de confirmation vous est envoyé."),
+        _(
+            "Vos réservations et annulations sont enregistrées. Un e-mail de confirmation vous est envoyé."
+        ),
     )
     return redirect("booking:planning", service_code=service.code)

@@ -107,3 +107,24 @@ def parent_client(client, blanchard):
     )
     assert response.status_code == 302
     return client
+
+
+KEPT_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
+
+
+def wipe_schema_data(schema_name):
+    """Empty a commune's tables after a test that committed (threads, real worker).
+
+    Issued documents refuse deletion by trigger; replica mode lets the test clean up."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", [schema_name])
+        tables = [row[0] for row in cursor.fetchall() if row[0] not in KEPT_TABLES]
+        if not tables:
+            return
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            cursor.execute(
+                "TRUNCATE " + ", ".join(f'"{schema_name}"."{t}"' for t in tables) + " CASCADE"
+            )
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")

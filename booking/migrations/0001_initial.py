@@ -7,252 +7,684 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlanningGroup',
+            name="PlanningGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='nom')),
-                ('weekdays', django.contrib.postgres.fields.ArrayField(base_field=models.PositiveSmallIntegerField(choices=[(0, 'lundi'), (1, 'mardi'), (2, 'mercredi'), (3, 'jeudi'), (4, 'vendredi'), (5, 'samedi'), (6, 'dimanche')]), help_text='0 = lundi … 4 = vendredi', size=None, verbose_name='jours de repas')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="nom")),
+                (
+                    "weekdays",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.PositiveSmallIntegerField(
+                            choices=[
+                                (0, "lundi"),
+                                (1, "mardi"),
+                                (2, "mercredi"),
+                                (3, "jeudi"),
+                                (4, "vendredi"),
+                                (5, "samedi"),
+                                (6, "dimanche"),
+                            ]
+                        ),
+                        help_text="0 = lundi … 4 = vendredi",
+                        size=None,
+                        verbose_name="jours de repas",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'groupe de planning',
-                'verbose_name_plural': 'groupes de planning',
-                'ordering': ['name'],
+                "verbose_name": "groupe de planning",
+                "verbose_name_plural": "groupes de planning",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='SchoolYear',
+            name="SchoolYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_day', models.DateField(verbose_name='premier jour')),
-                ('last_day', models.DateField(verbose_name='dernier jour')),
-                ('zone', models.CharField(choices=[('A', 'zone A'), ('B', 'zone B'), ('C', 'zone C')], max_length=1, verbose_name='zone de vacances')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("first_day", models.DateField(verbose_name="premier jour")),
+                ("last_day", models.DateField(verbose_name="dernier jour")),
+                (
+                    "zone",
+                    models.CharField(
+                        choices=[("A", "zone A"), ("B", "zone B"), ("C", "zone C")],
+                        max_length=1,
+                        verbose_name="zone de vacances",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'année scolaire',
-                'verbose_name_plural': 'années scolaires',
-                'ordering': ['-first_day'],
+                "verbose_name": "année scolaire",
+                "verbose_name_plural": "années scolaires",
+                "ordering": ["-first_day"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
-                ('code', models.SlugField(help_text='Court, sans espace : il préfixe les références de paiement (cant).', max_length=10, unique=True, verbose_name='code')),
-                ('invoice_title', models.CharField(default='Service de Restauration Scolaire', max_length=150, verbose_name='titre des factures')),
-                ('invoice_observations', models.TextField(blank=True, verbose_name='observations des factures')),
-                ('is_active', models.BooleanField(default=True, verbose_name='ouvert aux familles')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
+                (
+                    "code",
+                    models.SlugField(
+                        help_text="Court, sans espace : il préfixe les références de paiement (cant).",
+                        max_length=10,
+                        unique=True,
+                        verbose_name="code",
+                    ),
+                ),
+                (
+                    "invoice_title",
+                    models.CharField(
+                        default="Service de Restauration Scolaire",
+                        max_length=150,
+                        verbose_name="titre des factures",
+                    ),
+                ),
+                (
+                    "invoice_observations",
+                    models.TextField(blank=True, verbose_name="observations des factures"),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(default=True, verbose_name="ouvert aux familles"),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
             ],
             options={
-                'verbose_name': 'service',
-                'verbose_name_plural': 'services',
-                'ordering': ['position', 'name'],
+                "verbose_name": "service",
+                "verbose_name_plural": "services",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Site',
+            name="Site",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
-                ('default_capacity', models.PositiveIntegerField(default=120, verbose_name='places par jour')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
+                (
+                    "default_capacity",
+                    models.PositiveIntegerField(default=120, verbose_name="places par jour"),
+                ),
             ],
             options={
-                'verbose_name': 'site',
-                'verbose_name_plural': 'sites',
-                'ordering': ['name'],
+                "verbose_name": "site",
+                "verbose_name_plural": "sites",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'brouillon'), ('validated', 'validée'), ('awaiting_payment', 'en attente de paiement'), ('refused', 'paiement refusé'), ('abandoned', 'paiement abandonné'), ('expired', 'expirée')], default='draft', max_length=20, verbose_name='état')),
-                ('on_behalf_reason', models.CharField(blank=True, max_length=200, verbose_name='motif (saisie par la mairie)')),
-                ('overrides_deadlines', models.BooleanField(default=False, verbose_name='hors délais')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('expires_at', models.DateTimeField(verbose_name='expire le')),
-                ('validated_at', models.DateTimeField(blank=True, null=True, verbose_name='validée le')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL, verbose_name='réalisé par')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='portal.household', verbose_name='foyer')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='booking.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "brouillon"),
+                            ("validated", "validée"),
+                            ("awaiting_payment", "en attente de paiement"),
+                            ("refused", "paiement refusé"),
+                            ("abandoned", "paiement abandonné"),
+                            ("expired", "expirée"),
+                        ],
+                        default="draft",
+                        max_length=20,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "on_behalf_reason",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="motif (saisie par la mairie)"
+                    ),
+                ),
+                (
+                    "overrides_deadlines",
+                    models.BooleanField(default=False, verbose_name="hors délais"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                ("expires_at", models.DateTimeField(verbose_name="expire le")),
+                (
+                    "validated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="validée le"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="réalisé par",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="portal.household",
+                        verbose_name="foyer",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="booking.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'commande',
-                'verbose_name_plural': 'commandes',
-                'ordering': ['-created_at'],
+                "verbose_name": "commande",
+                "verbose_name_plural": "commandes",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='MealKind',
+            name="MealKind",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='nom')),
-                ('tab_label', models.CharField(max_length=100, verbose_name="libellé de l'onglet")),
-                ('is_exceptional', models.BooleanField(default=False, help_text='Servi seulement aux dates exceptionnelles saisies, avec son propre tarif.', verbose_name='exceptionnel')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meal_kinds', to='booking.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="nom")),
+                ("tab_label", models.CharField(max_length=100, verbose_name="libellé de l'onglet")),
+                (
+                    "is_exceptional",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Servi seulement aux dates exceptionnelles saisies, avec son propre tarif.",
+                        verbose_name="exceptionnel",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="ordre")),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meal_kinds",
+                        to="booking.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'type de repas',
-                'verbose_name_plural': 'types de repas',
-                'ordering': ['service', 'position', 'name'],
+                "verbose_name": "type de repas",
+                "verbose_name_plural": "types de repas",
+                "ordering": ["service", "position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='ExceptionalDay',
+            name="ExceptionalDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='jour')),
-                ('label', models.CharField(blank=True, max_length=150, verbose_name='intitulé')),
-                ('meal_kind', models.ForeignKey(limit_choices_to={'is_exceptional': True}, on_delete=django.db.models.deletion.CASCADE, to='booking.mealkind', verbose_name='repas exceptionnel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="jour")),
+                ("label", models.CharField(blank=True, max_length=150, verbose_name="intitulé")),
+                (
+                    "meal_kind",
+                    models.ForeignKey(
+                        limit_choices_to={"is_exceptional": True},
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="booking.mealkind",
+                        verbose_name="repas exceptionnel",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'date de repas exceptionnel',
-                'verbose_name_plural': 'dates de repas exceptionnels',
-                'ordering': ['day'],
-                'constraints': [models.UniqueConstraint(fields=('meal_kind', 'day'), name='booking_exceptional_once')],
+                "verbose_name": "date de repas exceptionnel",
+                "verbose_name_plural": "dates de repas exceptionnels",
+                "ordering": ["day"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("meal_kind", "day"), name="booking_exceptional_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('action', models.CharField(choices=[('add', 'commandé'), ('cancel', 'annulé')], max_length=10)),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=8)),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='portal.child')),
-                ('meal_kind', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='booking.mealkind')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='booking.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("add", "commandé"), ("cancel", "annulé")], max_length=10
+                    ),
+                ),
+                ("unit_price", models.DecimalField(decimal_places=2, max_digits=8)),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="portal.child"
+                    ),
+                ),
+                (
+                    "meal_kind",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="booking.mealkind"
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="booking.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['child', 'meal_kind', 'day'],
-                'constraints': [models.UniqueConstraint(fields=('order', 'child', 'meal_kind', 'day'), name='booking_order_line_once')],
+                "ordering": ["child", "meal_kind", "day"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("order", "child", "meal_kind", "day"),
+                        name="booking_order_line_once",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Price',
+            name="Price",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='tarif (€)')),
-                ('valid_from', models.DateField(verbose_name='à partir du')),
-                ('valid_until', models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
-                ('meal_kind', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='prices', to='booking.mealkind', verbose_name='repas')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=8, verbose_name="tarif (€)"),
+                ),
+                ("valid_from", models.DateField(verbose_name="à partir du")),
+                ("valid_until", models.DateField(blank=True, null=True, verbose_name="jusqu'au")),
+                (
+                    "meal_kind",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="prices",
+                        to="booking.mealkind",
+                        verbose_name="repas",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tarif',
-                'verbose_name_plural': 'tarifs',
-                'ordering': ['meal_kind', '-valid_from'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='booking_price_positive'), models.UniqueConstraint(fields=('meal_kind', 'valid_from'), name='booking_price_one_per_start')],
+                "verbose_name": "tarif",
+                "verbose_name_plural": "tarifs",
+                "ordering": ["meal_kind", "-valid_from"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("amount__gte", 0)), name="booking_price_positive"
+                    ),
+                    models.UniqueConstraint(
+                        fields=("meal_kind", "valid_from"), name="booking_price_one_per_start"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OpenMonth',
+            name="OpenMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='Le premier jour du mois.', verbose_name='mois')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='booking.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "month",
+                    models.DateField(help_text="Le premier jour du mois.", verbose_name="mois"),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="booking.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mois ouvert aux réservations',
-                'verbose_name_plural': 'mois ouverts aux réservations',
-                'ordering': ['month'],
-                'constraints': [models.UniqueConstraint(fields=('service', 'month'), name='booking_open_month_once'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='booking_open_month_first_day')],
+                "verbose_name": "mois ouvert aux réservations",
+                "verbose_name_plural": "mois ouverts aux réservations",
+                "ordering": ["month"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("service", "month"), name="booking_open_month_once"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("month__day", 1)), name="booking_open_month_first_day"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DeadlineRule',
+            name="DeadlineRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('book', 'réservation'), ('cancel', 'annulation')], max_length=10, verbose_name='pour')),
-                ('kind', models.CharField(choices=[('days_before', 'N jours avant, à une heure'), ('previous_week', 'un jour de la semaine précédente, à une heure')], max_length=20, verbose_name='règle')),
-                ('days_before', models.PositiveSmallIntegerField(default=2, verbose_name='jours avant')),
-                ('business_days_only', models.BooleanField(default=True, help_text='Ne compte ni les week-ends ni les jours fériés.', verbose_name='jours ouvrés seulement')),
-                ('weekday', models.PositiveSmallIntegerField(choices=[(0, 'lundi'), (1, 'mardi'), (2, 'mercredi'), (3, 'jeudi'), (4, 'vendredi'), (5, 'samedi'), (6, 'dimanche')], default=3, verbose_name='jour de la semaine précédente')),
-                ('at_time', models.TimeField(verbose_name='à')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='booking.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("book", "réservation"), ("cancel", "annulation")],
+                        max_length=10,
+                        verbose_name="pour",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("days_before", "N jours avant, à une heure"),
+                            ("previous_week", "un jour de la semaine précédente, à une heure"),
+                        ],
+                        max_length=20,
+                        verbose_name="règle",
+                    ),
+                ),
+                (
+                    "days_before",
+                    models.PositiveSmallIntegerField(default=2, verbose_name="jours avant"),
+                ),
+                (
+                    "business_days_only",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Ne compte ni les week-ends ni les jours fériés.",
+                        verbose_name="jours ouvrés seulement",
+                    ),
+                ),
+                (
+                    "weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "lundi"),
+                            (1, "mardi"),
+                            (2, "mercredi"),
+                            (3, "jeudi"),
+                            (4, "vendredi"),
+                            (5, "samedi"),
+                            (6, "dimanche"),
+                        ],
+                        default=3,
+                        verbose_name="jour de la semaine précédente",
+                    ),
+                ),
+                ("at_time", models.TimeField(verbose_name="à")),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deadlines",
+                        to="booking.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'délai',
-                'verbose_name_plural': 'délais',
-                'constraints': [models.UniqueConstraint(fields=('service', 'action'), name='booking_one_rule_per_action')],
+                "verbose_name": "délai",
+                "verbose_name_plural": "délais",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("service", "action"), name="booking_one_rule_per_action"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Closure',
+            name="Closure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='jour')),
-                ('reason', models.CharField(blank=True, max_length=150, verbose_name='motif')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='booking.service', verbose_name='service')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="jour")),
+                ("reason", models.CharField(blank=True, max_length=150, verbose_name="motif")),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        to="booking.service",
+                        verbose_name="service",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fermeture',
-                'verbose_name_plural': 'fermetures',
-                'ordering': ['day'],
-                'constraints': [models.UniqueConstraint(fields=('service', 'day'), name='booking_closure_once')],
+                "verbose_name": "fermeture",
+                "verbose_name_plural": "fermetures",
+                "ordering": ["day"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("service", "day"), name="booking_closure_once")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Reservation',
+            name="Reservation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='jour')),
-                ('status', models.CharField(choices=[('confirmed', 'réservé'), ('held', 'en attente de paiement'), ('cancelled', 'annulé')], max_length=10, verbose_name='état')),
-                ('unit_price', models.DecimalField(decimal_places=2, max_digits=8, verbose_name='tarif')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('cancelled_by_order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cancellations', to='booking.order')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='portal.child', verbose_name='enfant')),
-                ('meal_kind', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='booking.mealkind', verbose_name='repas')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reservations', to='booking.order', verbose_name='commande')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='booking.site', verbose_name='site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="jour")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("confirmed", "réservé"),
+                            ("held", "en attente de paiement"),
+                            ("cancelled", "annulé"),
+                        ],
+                        max_length=10,
+                        verbose_name="état",
+                    ),
+                ),
+                (
+                    "unit_price",
+                    models.DecimalField(decimal_places=2, max_digits=8, verbose_name="tarif"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "cancelled_by_order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cancellations",
+                        to="booking.order",
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="portal.child",
+                        verbose_name="enfant",
+                    ),
+                ),
+                (
+                    "meal_kind",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="booking.mealkind",
+                        verbose_name="repas",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reservations",
+                        to="booking.order",
+                        verbose_name="commande",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="booking.site",
+                        verbose_name="site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'réservation',
-                'verbose_name_plural': 'réservations',
-                'ordering': ['day', 'child'],
-                'indexes': [models.Index(fields=['site', 'day', 'status'], name='booking_res_site_day')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'cancelled'), _negated=True), fields=('child', 'meal_kind', 'day'), name='booking_one_active_reservation')],
+                "verbose_name": "réservation",
+                "verbose_name_plural": "réservations",
+                "ordering": ["day", "child"],
+                "indexes": [
+                    models.Index(fields=["site", "day", "status"], name="booking_res_site_day")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "cancelled"), _negated=True),
+                        fields=("child", "meal_kind", "day"),
+                        name="booking_one_active_reservation",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('child', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrolments', to='portal.child', verbose_name='enfant')),
-                ('planning_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='booking.planninggroup', verbose_name='groupe de planning')),
-                ('service', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='booking.service', verbose_name='service')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='booking.site', verbose_name='site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "child",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrolments",
+                        to="portal.child",
+                        verbose_name="enfant",
+                    ),
+                ),
+                (
+                    "planning_group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="booking.planninggroup",
+                        verbose_name="groupe de planning",
+                    ),
+                ),
+                (
+                    "service",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="booking.service",
+                        verbose_name="service",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="booking.site",
+                        verbose_name="site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'inscription',
-                'verbose_name_plural': 'inscriptions',
-                'constraints': [models.UniqueConstraint(fields=('child', 'service'), name='booking_one_enrolment')],
+                "verbose_name": "inscription",
+                "verbose_name_plural": "inscriptions",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("child", "service"), name="booking_one_enrolment"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SiteDay',
+            name="SiteDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='jour')),
-                ('capacity', models.PositiveIntegerField(blank=True, help_text='Vide : places du site.', null=True, verbose_name='places (exception)')),
-                ('site', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='days', to='booking.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="jour")),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Vide : places du site.",
+                        null=True,
+                        verbose_name="places (exception)",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="days",
+                        to="booking.site",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "places d'un jour",
-                'verbose_name_plural': 'places par jour (exceptions)',
-                'ordering': ['site', 'day'],
-                'constraints': [models.UniqueConstraint(fields=('site', 'day'), name='booking_site_day')],
+                "verbose_name": "places d'un jour",
+                "verbose_name_plural": "places par jour (exceptions)",
+                "ordering": ["site", "day"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("site", "day"), name="booking_site_day")
+                ],
             },
         ),
     ]

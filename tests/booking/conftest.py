@@ -9,6 +9,7 @@ from booking.calendar import PARIS
 from booking.models import (
     DeadlineRule,
     Enrolment,
+    ExceptionalDay,
     MealKind,
     OpenMonth,
     PlanningGroup,
@@ -66,6 +67,10 @@ def build_canteen(household, months, *, first_day, last_day, capacity=120):
         )
     for month in months:
         OpenMonth.objects.create(service=service, month=month)
+        festive = month + datetime.timedelta(days=14)
+        while festive.weekday() != 3:
+            festive += datetime.timedelta(days=1)
+        ExceptionalDay.objects.create(meal_kind=special, day=festive, label="Repas de fête")
     children = {child.first_name: child for child in household.children.all()}
     Enrolment.objects.create(
         child=children["Maxime"], service=service, site=site, planning_group=elementary

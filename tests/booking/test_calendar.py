@@ -1,7 +1,12 @@
 import datetime
 
-from booking.calendar import PARIS, SchoolCalendar, days_before_cutoff, previous_week_cutoff
-from booking.calendar import describe_cutoff
+from booking.calendar import (
+    PARIS,
+    SchoolCalendar,
+    days_before_cutoff,
+    describe_cutoff,
+    previous_week_cutoff,
+)
 
 YEAR = SchoolCalendar(datetime.date(2026, 9, 1), datetime.date(2027, 7, 3), "B")
 MON_TUE_THU_FRI = [0, 1, 3, 4]
