@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portal.urls")),
+    path("", include("ledger.urls")),
 ]
 
 handler404 = "tenants.views.page_not_found"
