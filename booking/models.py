@@ -350,6 +350,9 @@ class OrderLine(models.Model):
             )
         ]
 
+    def __str__(self):
+        return f"{self.get_action_display()} {self.child_id} {self.day:%d/%m/%Y}"
+
 
 class Reservation(models.Model):
     """A meal booked for a child. HELD while its order awaits payment: it counts against

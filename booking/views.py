@@ -194,7 +194,8 @@ def validate(request, service_code):
     messages.success(
         request,
         _(
-            "Vos réservations et annulations sont enregistrées. Un e-mail de confirmation vous est envoyé."
+            "Vos réservations et annulations sont enregistrées. "
+            "Un e-mail de confirmation vous est envoyé."
         ),
     )
     return redirect("booking:planning", service_code=service.code)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("portal.urls")),
     path("", include("booking.urls")),
+    path("", include("ledger.urls")),
 ]
 
 handler404 = "tenants.views.page_not_found"

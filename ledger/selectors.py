@@ -14,6 +14,8 @@ from django.utils import timezone
 from ledger.models import Account, Document, ServiceBook
 
 ZERO = Decimal("0.00")
+# What list pages never show: the printed header and the observations.
+LIST_DEFERRED = ("snapshot", "observations", "reason")
 
 
 def _signed_sum(prefix: str = ""):
@@ -97,7 +99,9 @@ def statement(household, service_code: str, start: datetime.date, end: datetime.
                 account=account,
                 issued_at__gte=start_of_day(start),
                 issued_at__lt=_instant(end),
-            ).order_by("issued_at", "id")
+            )
+            .defer(*LIST_DEFERRED)
+            .order_by("issued_at", "id")
         )
     closing = opening
     for document in documents:
@@ -113,7 +117,9 @@ def documents_between(household, service_code: str, start: datetime.date, end: d
             account__service__code=service_code,
             issued_at__gte=start_of_day(start),
             issued_at__lt=_instant(end),
-        ).order_by("-issued_at", "-id")
+        )
+        .defer(*LIST_DEFERRED)
+        .order_by("-issued_at", "-id")
     )
 
 

@@ -31,8 +31,11 @@ def test_reservations_tab_leads_to_the_service_and_its_three_buttons(parent_clie
 
 def test_the_grid_has_child_meal_and_month_tabs_with_labelled_days(parent_client, canteen):
     page = parent_client.get(PLANNING).content.decode()
-    for words in ("Maxime", "Léa", "Repas exceptionnels", "Tous les lundis", "Tous les jours",
-                  "Comme pour Léa", "Finaliser la commande", "modifiable jusqu&#x27;au"):  # fmt: skip
+    expected = [
+        "Maxime", "Léa", "Repas exceptionnels", "Tous les lundis", "Tous les jours",
+        "Comme pour Léa", "Finaliser la commande", "modifiable jusqu&#x27;au",
+    ]  # fmt: skip
+    for words in expected:
         assert words in page, words
     assert "Tous les mercredis" not in page  # nobody eats on Wednesdays here
     # Each checkbox has its label and points at its state text.
@@ -75,9 +78,12 @@ def test_finalize_recap_and_valider_when_credit_covers_it(parent_client, canteen
     response = parent_client.post(PLANNING, {**{c.key: "on" for c in cells}, "finalize": "1"})
     assert response["Location"] == RECAP
     recap = parent_client.get(RECAP).content.decode()
-    for words in ("Récapitulatif réservations", "Solde initial", "10,00", "Repas commandés",
-                  "9,40", "Nouveau solde", "0,60", "aucune réservation ni annulation n'est prise en compte",
-                  "Valider", "Modifier"):  # fmt: skip
+    expected = [
+        "Récapitulatif réservations", "Solde initial", "10,00", "Repas commandés", "9,40",
+        "Nouveau solde", "0,60", "Valider", "Modifier",
+        "aucune réservation ni annulation n'est prise en compte",
+    ]  # fmt: skip
+    for words in expected:
         assert words in recap, words
     assert not Reservation.objects.exists()
 

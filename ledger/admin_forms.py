@@ -1,0 +1,112 @@
+"""Back-office forms. Each carries a one-time key so a double submit records one document."""
+
+import uuid
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ledger.forms import DATE_FORMATS
+from ledger.models import Document
+
+TOWN_HALL_MODES = [
+    (value, label) for value, label in Document.PaymentMode.choices if value != "card"
+]
+
+
+class KeyedForm(forms.Form):
+    key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+
+class PaymentForm(KeyedForm):
+    amount = forms.DecimalField(
+        label=_("Montant (€)"), max_digits=10, decimal_places=2, min_value=0.01, localize=True
+    )
+    mode = forms.ChoiceField(label=_("Mode de règlement"), choices=TOWN_HALL_MODES)
+    treasury_reference = forms.CharField(
+        label=_("Référence (n° de chèque, de virement…)"), max_length=100, required=False
+    )
+    paid_on = forms.DateField(
+        label=_("Date du règlement"),
+        input_formats=DATE_FORMATS,
+        initial=timezone.localdate,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class DebitWithoutReservationForm(KeyedForm):
+    child = forms.ModelChoiceField(label=_("Enfant"), queryset=None)
+    day = forms.DateField(
+        label=_("Date du repas"),
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    label = forms.CharField(label=_("Type de repas"), initial="Repas", max_length=100)
+    unit_price = forms.DecimalField(
+        label=_("Tarif (€)"),
+        max_digits=8,
+        decimal_places=2,
+        min_value=0,
+        localize=True,
+        help_text=_("Le tarif du repas, ou le tarif de pénalité de la commune."),
+    )
+    quantity = forms.IntegerField(label=_("Quantité"), min_value=1, initial=1)
+
+    def __init__(self, *args, household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = household.children.order_by("first_name")
+
+
+class CorrectingCreditNoteForm(KeyedForm):
+    invoice = forms.ModelChoiceField(label=_("Facture à corriger"), queryset=None)
+    lines = forms.ModelMultipleChoiceField(
+        label=_("Lignes à annuler"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Les lignes de la facture choisie qui sont annulées par l'avoir."),
+    )
+    reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, account, **kwargs):
+        super().__init__(*args, **kwargs)
+        invoices = account.documents.filter(kind=Document.Kind.INVOICE).order_by("-issued_at")
+        self.fields["invoice"].queryset = invoices
+        from ledger.models import Line
+
+        self.fields["lines"].queryset = Line.objects.filter(document__in=invoices).select_related(
+            "document"
+        )
+        self.fields["lines"].label_from_instance = lambda line: (
+            f"{line.document.number} — {line.child_name} {line.day:%d/%m/%Y} "
+            f"{line.label} {line.amount} €"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        invoice, lines = cleaned.get("invoice"), cleaned.get("lines")
+        if invoice and lines and any(line.document_id != invoice.pk for line in lines):
+            raise forms.ValidationError(_("Choisissez des lignes de la facture à corriger."))
+        return cleaned
+
+
+class PeriodTotalsForm(forms.Form):
+    du = forms.DateField(
+        label=_("Du"),
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    au = forms.DateField(
+        label=_("Au"),
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("du") and cleaned.get("au") and cleaned["du"] > cleaned["au"]:
+            raise forms.ValidationError(_("La date de début doit précéder la date de fin."))
+        return cleaned

@@ -1,0 +1,68 @@
+"""Parents' account pages. Every document is reached through the parent's own household."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from ledger import selectors, services
+from ledger.forms import PeriodForm
+from portal.selectors import household_of
+
+
+def _service_context(book, page):
+    return {
+        "section": "reservations",
+        "service_code": book.code,
+        "service_name": book.name,
+        "service_page": page,
+        "book": book,
+    }
+
+
+@login_required
+def statement(request, service_code):
+    household = household_of(request.user)
+    book = selectors.service_book_or_404(service_code)
+    form = PeriodForm.from_query(request.GET)
+    context = {**_service_context(book, "statement"), "form": form, "statement": None}
+    if form.is_valid():
+        context["statement"] = selectors.statement(
+            household, book.code, form.cleaned_data["du"], form.cleaned_data["au"]
+        )
+    return render(request, "ledger/statement.html", context)
+
+
+@login_required
+def documents(request, service_code):
+    household = household_of(request.user)
+    book = selectors.service_book_or_404(service_code)
+    form = PeriodForm.from_query(request.GET)
+    context = {**_service_context(book, "documents"), "form": form, "documents": None}
+    if form.is_valid():
+        context["documents"] = selectors.documents_between(
+            household, book.code, form.cleaned_data["du"], form.cleaned_data["au"]
+        )
+    return render(request, "ledger/documents.html", context)
+
+
+@login_required
+def document_detail(request, service_code, number):
+    household = household_of(request.user)
+    book = selectors.service_book_or_404(service_code)
+    document = selectors.document_of(household, book.code, number)
+    return render(
+        request,
+        "ledger/document_detail.html",
+        {**_service_context(book, "statement"), "document": document},
+    )
+
+
+@login_required
+def document_pdf(request, service_code, number):
+    household = household_of(request.user)
+    document = selectors.document_of(household, service_code, number)
+    stored = services.store_pdf(document)
+    response = HttpResponse(bytes(stored.content), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.number}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
