@@ -368,36 +368,70 @@ def hold_order(*, order, household, now=None) -> Order:
     return order
 
 
-def confirm_held_order(*, order, now=None) -> Order:
-    """The payment is confirmed: the held places become reservations, the documents are
-    issued. Idempotent."""
+@dataclass
+class Confirmation:
+    order: Order
+    confirmed: list  # OrderLines applied
+    dropped: list  # additions that found no room any more (paid late): their money is credit
+
+    @property
+    def late(self) -> bool:
+        return bool(self.dropped)
+
+
+def confirm_held_order(*, order, now=None) -> Confirmation:
+    """The payment is confirmed: the places become reservations, the documents are issued.
+
+    Idempotent. A payment confirmed after its hold was released (expired, abandoned) still
+    lands: days that still have room are booked, the others are dropped and their amount,
+    already paid, stays on the account as credit.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         order = _locked_order(order, order.household)
-        if order.status == Order.Status.VALIDATED:
-            return order
         lines = selectors.order_lines(order)
+        if order.status == Order.Status.VALIDATED:
+            return Confirmation(order, [], [])
         enrolments = {
             e.child_id: e for e in selectors.enrolments_of(order.household, order.service)
         }
         additions = [line for line in lines if line.action == OrderLine.Action.ADD]
         cancellations = [line for line in lines if line.action == OrderLine.Action.CANCEL]
+        days = [line.day for line in lines]
         current = selectors.household_reservations(
-            order.household,
-            order.service,
-            min(line.day for line in lines),
-            max(line.day for line in lines),
+            order.household, order.service, min(days), max(days)
         )
-        reservations = {
-            line.pk: current[(line.child_id, line.meal_kind_id, line.day)]
-            for line in cancellations
-            if (line.child_id, line.meal_kind_id, line.day) in current
-            and current[(line.child_id, line.meal_kind_id, line.day)].status
-            == Reservation.Status.CONFIRMED
-        }
+        dropped = []
+        if order.status != Order.Status.AWAITING_PAYMENT:
+            # The held places were released: take again those that are still free.
+            _lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)
+            rules = selectors.service_rules(order.service)
+            taken = selectors.places_taken(
+                {e.site_id for e in enrolments.values()}, min(days), max(days)
+            )
+            kept = []
+            for line in additions:
+                enrolment = enrolments.get(line.child_id)
+                key = (line.child_id, line.meal_kind_id, line.day)
+                if (
+                    enrolment is None
+                    or key in current
+                    or taken[(enrolment.site_id, line.day)]
+                    >= rules.capacity(enrolment.site, line.day)
+                ):
+                    dropped.append(line)
+                else:
+                    taken[(enrolment.site_id, line.day)] += 1
+                    kept.append(line)
+            additions = kept
+        reservations = {}
+        for line in cancellations:
+            reservation = current.get((line.child_id, line.meal_kind_id, line.day))
+            if reservation is not None and reservation.status == Reservation.Status.CONFIRMED:
+                reservations[line.pk] = reservation
         cancellations = [line for line in cancellations if line.pk in reservations]
         _apply(order, additions, cancellations, reservations, enrolments, now)
-    return order
+    return Confirmation(order, additions + cancellations, dropped)
 
 
 def release_hold(*, order, status=Order.Status.ABANDONED) -> Order:

@@ -143,7 +143,8 @@ def planning(request, service_code):
     )
 
 
-def _draft_of(request, household, service):
+def current_order(request, household, service):
+    """The order the parent is reviewing (kept in the session), through their household."""
     order_id = request.session.get(_draft_session_key(service))
     order = selectors.order_of_household(household, order_id) if order_id else None
     if order is None:
@@ -155,7 +156,7 @@ def _draft_of(request, household, service):
 def recap(request, service_code):
     household = household_of(request.user)
     service = _service_or_404(service_code)
-    order = _draft_of(request, household, service)
+    order = current_order(request, household, service)
     if order.status != Order.Status.DRAFT:
         messages.info(request, _("Cette commande est déjà traitée."))
         return redirect("booking:planning", service_code=service.code)
@@ -179,7 +180,7 @@ def recap(request, service_code):
 def validate(request, service_code):
     household = household_of(request.user)
     service = _service_or_404(service_code)
-    order = _draft_of(request, household, service)
+    order = current_order(request, household, service)
     try:
         services.validate_order(order=order, household=household)
     except services.PaymentRequired:

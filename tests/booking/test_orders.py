@@ -330,3 +330,39 @@ def test_planning_query_count_does_not_grow_with_children_and_months(
         planning = selectors.planning_for(blanchard.household, c.service, now=NOW)
     assert len(planning.children) == 3 and len(planning.children[0].kinds[0].months) == 3
     assert len(three_children.captured_queries) == len(one_child.captured_queries)
+
+
+def test_a_payment_confirmed_after_the_hold_expired_books_what_still_has_room(
+    canteen_2027, blanchard, dupont
+):
+    from booking.models import Enrolment
+
+    c = canteen_2027
+    c.site.default_capacity = 1
+    c.site.save()
+    order = draft(
+        blanchard.household, c, {key(c.maxime, c.meal, d) for d in JAN[:2]}, blanchard.user
+    )
+    services.hold_order(order=order, household=blanchard.household, now=NOW)
+    services.expire_holds(now=NOW + datetime.timedelta(minutes=21))
+    zoe = dupont.household.children.get()
+    Enrolment.objects.create(child=zoe, service=c.service, site=c.site, planning_group=c.elementary)
+    theirs = draft(
+        dupont.household, c, {selectors.cell_key(zoe.pk, c.meal.pk, JAN[1])}, dupont.user
+    )
+    services.validate_order(order=theirs, household=dupont.household, now=NOW, allow_debit=True)
+
+    ledger_services.record_payment(
+        household=blanchard.household,
+        service_code="cant",
+        amount=Decimal("9.40"),
+        mode="card",
+        recorded_by=blanchard.user,
+        idempotency_key="late-card",
+    )
+    confirmation = services.confirm_held_order(order=order, now=NOW + datetime.timedelta(hours=1))
+    assert confirmation.late
+    assert [line.day for line in confirmation.dropped] == [JAN[1]]
+    assert reserved_days(c.maxime) == [JAN[0]]
+    # Paid 9,40 €, invoiced 4,70 €: the day without room is credit, nothing lost.
+    assert ledger_selectors.balance(blanchard.household, "cant") == Decimal("4.70")
