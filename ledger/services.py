@@ -188,20 +188,9 @@ def _author_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _commune():
-    """The commune of the current schema. `schema_context()` (management commands, tests)
-    leaves a stand-in tenant on the connection, so fall back to the schema's name."""
-    commune = current_commune()
-    if commune is None:
-        from tenants.models import Commune
-
-        commune = Commune.objects.filter(schema_name=connection.schema_name).first()
-    return commune
-
-
 def _snapshot(settings_row: LedgerSettings, household) -> dict:
     """What the PDF prints about the commune and the family, frozen at issue time."""
-    commune = _commune()
+    commune = current_commune()
     street = " ".join(p for p in (household.street_number, household.street_name) if p)
     town = " ".join(p for p in (household.postal_code, household.city) if p)
     return {
