@@ -178,3 +178,20 @@ def test_reconciliation_gives_up_after_two_hours(canteen, blanchard, unreachable
     assert operation.status == "expired"
     assert Order.objects.get().status == Order.Status.EXPIRED
     assert not Reservation.objects.filter(status="held").exists()
+
+
+def test_the_treasury_posting_the_browser_back_is_turned_into_a_get(client, in_clairoix):
+    response = client.post("/Clairoix/paiement/cant000000001/retour/", {"idop": "x"})
+    assert response.status_code == 303
+    assert response["Location"] == "/Clairoix/paiement/cant000000001/retour/"
+
+
+def test_demo_points_each_commune_at_the_simulator_in_test_mode(in_clairoix, settings):
+    from tipi import demo
+
+    demo.load(in_clairoix)
+    demo.load(in_clairoix)  # idempotent
+    row = PayfipSettings.objects.get()
+    assert row.base_url == settings.PREAU_BASE_URL + "/simulateur-payfip"
+    assert row.saisie == "T"
+    assert Regie.objects.get().numcli == "012345"

@@ -100,3 +100,34 @@ def test_the_pages_are_labelled_and_fit_a_phone(live, treasury):
         assert f'<label for="{field_id}">{label}</label>' in card.text
     for words in ("Collectivité", "CLAIROIX", "REGIE REST SCOL CLAIROIX", "VALIDER"):
         assert words in card.text
+
+
+def test_the_simulator_never_touches_the_database(
+    client, db, django_assert_num_queries, mailoutbox, settings
+):
+    from tipi.simulator.store import SimulatorStore
+
+    settings.PAYFIP_SIMULATOR_NOTIFY_DELAY = None
+    id_op = SimulatorStore().create(
+        {
+            "numcli": "012345",
+            "exer": "2026",
+            "refdet": "cant000000043",
+            "objet": "x",
+            "montant": "470",
+            "mel": "a.b@example.org",
+            "saisie": "T",
+            "urlnotif": "http://127.0.0.1:9/n",
+            "urlredirect": "http://127.0.0.1:9/r",
+        }  # fmt: skip
+    )
+    with django_assert_num_queries(0):
+        page = client.get("/simulateur-payfip/tpa/paiementws.web", {"idop": id_op})
+        assert page.status_code == 200
+        card = client.post("/simulateur-payfip/tpa/carte.web?idop=" + id_op, {
+            "idop": id_op, "numero": "4111111111111111", "mois": "12", "annee": "2099",
+            "cvv": "123",
+        })  # fmt: skip
+    assert card.status_code == 302 and card["Location"] == "http://127.0.0.1:9/r"
+    assert SimulatorStore().get(id_op)["resultrans"] == "P"
+    assert [m.to for m in mailoutbox] == [["a.b@example.org"]]
