@@ -3,6 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/services.sh
+# The browser suite drives Debian's Chromium (never a downloaded browser) and injects axe-core.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "Installing Debian's chromium for the browser suite" >&2
+  apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -f node_modules/axe-core/axe.min.js ]; then
+  npm ci --no-audit --no-fund --silent
+fi
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
 DJANGO_SETTINGS_MODULE=config.settings_test "$PY" manage.py makemigrations --check --dry-run -v0

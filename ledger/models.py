@@ -287,3 +287,52 @@ class DocumentPdf(models.Model):
 
     def __str__(self):
         return f"{self.document_id}.pdf"
+
+
+class _KindManager(models.Manager):
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=self.kind)
+
+
+class Invoice(Document):
+    """A "facture" (FA): the type `issue_invoice` returns."""
+
+    objects = _KindManager(Document.Kind.INVOICE)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("facture")
+        verbose_name_plural = _("factures")
+
+
+class CreditNote(Document):
+    """An "avoir" (AV): the type `issue_credit_note` returns."""
+
+    objects = _KindManager(Document.Kind.CREDIT_NOTE)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("avoir")
+        verbose_name_plural = _("avoirs")
+
+
+class Payment(Document):
+    """A "règlement" (RG): the type `record_payment` returns."""
+
+    objects = _KindManager(Document.Kind.PAYMENT)
+
+    class Meta:
+        proxy = True
+        verbose_name = _("règlement")
+        verbose_name_plural = _("règlements")
+
+
+PROXY_BY_KIND = {
+    Document.Kind.INVOICE: Invoice,
+    Document.Kind.CREDIT_NOTE: CreditNote,
+    Document.Kind.PAYMENT: Payment,
+}

@@ -17,12 +17,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ledger.models import (
+    PROXY_BY_KIND,
     Account,
+    CreditNote,
     Document,
     DocumentPdf,
+    Invoice,
     LedgerSettings,
     Line,
     NumberCounter,
+    Payment,
     ServiceBook,
 )
 from ledger.money import euros
@@ -79,7 +83,7 @@ def issue_invoice(
     idempotency_key: str,
     without_reservation: bool = False,
     issued_at: datetime.datetime | None = None,
-) -> Document:
+) -> Invoice:
     """A debit for ordered meals (or, from the back office, meals eaten without reservation).
 
     `issued_at` is for back-dated entry only (demo data, imports); the number's year follows it.
@@ -108,7 +112,7 @@ def issue_credit_note(
     reason: str = "",
     cancels=None,
     issued_at: datetime.datetime | None = None,
-) -> Document:
+) -> CreditNote:
     """A credit for cancelled meals; `cancels` is the invoice it corrects, when there is one."""
     return _issue(
         kind=Document.Kind.CREDIT_NOTE,
@@ -134,7 +138,7 @@ def record_payment(
     idempotency_key: str,
     treasury_reference: str = "",
     paid_at=None,
-) -> Document:
+) -> Payment:
     """A credit for money received: by card through PayFiP, or at the town hall."""
     if mode not in PaymentMode.values:
         raise ValidationError(_("Mode de règlement inconnu : %(mode)s") % {"mode": mode})
@@ -171,7 +175,10 @@ def format_number(kind: str, year: int, sequence: int) -> str:
 
 def _existing(idempotency_key, kind, household):
     document = (
-        Document.objects.select_related("account").filter(idempotency_key=idempotency_key).first()
+        PROXY_BY_KIND[kind]
+        ._base_manager.select_related("account")
+        .filter(idempotency_key=idempotency_key)
+        .first()
     )
     if document is not None and (
         document.kind != kind or document.account.household_id != household.pk
@@ -188,20 +195,9 @@ def _author_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _commune():
-    """The commune of the current schema. `schema_context()` (management commands, tests)
-    leaves a stand-in tenant on the connection, so fall back to the schema's name."""
-    commune = current_commune()
-    if commune is None:
-        from tenants.models import Commune
-
-        commune = Commune.objects.filter(schema_name=connection.schema_name).first()
-    return commune
-
-
 def _snapshot(settings_row: LedgerSettings, household) -> dict:
     """What the PDF prints about the commune and the family, frozen at issue time."""
-    commune = _commune()
+    commune = current_commune()
     street = " ".join(p for p in (household.street_number, household.street_name) if p)
     town = " ".join(p for p in (household.postal_code, household.city) if p)
     return {
@@ -293,7 +289,7 @@ def _issue(
             return existing
         try:
             with transaction.atomic():
-                document = Document.objects.create(
+                document = PROXY_BY_KIND[kind].objects.create(
                     kind=kind,
                     number=format_number(kind, year, sequence),
                     year=year,

@@ -17,13 +17,24 @@ TEST_COMMUNES = {
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.models import Commune
     from tenants.slugs import schema_name_for_slug
 
     with django_db_blocker.unblock():
+        # pytest-django creates the test database only for tests marked django_db or using
+        # `db`; tests on committed data (real threads, a real worker) use neither, so a
+        # run of only those would otherwise touch the development database.
+        created = None
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         for spec in TEST_COMMUNES.values():
             Commune(schema_name=schema_name_for_slug(spec["slug"]), **spec).save(verbosity=0)
     yield
+    if created is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
 
 
 @pytest.fixture(autouse=True)

@@ -22,7 +22,7 @@ PLACES = 5
 
 
 @pytest.fixture
-def committed_canteen(django_db_blocker):
+def committed_canteen(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         clairoix = Commune.objects.get(slug="Clairoix")
         with schema_context(clairoix.schema_name):

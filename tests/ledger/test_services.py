@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ledger import selectors, services
-from ledger.models import Document, Line, ServiceBook
+from ledger.models import CreditNote, Document, Invoice, Line, Payment, ServiceBook
 from tests.ledger.factories import (
     OBSERVATIONS,
     at,
@@ -68,7 +68,7 @@ def test_an_invoice_copies_its_lines_title_observations_and_author(cant, blancha
         [meal(maxime, DAY), meal(maxime, DAY + datetime.timedelta(days=1)), meal(lea, DAY, "6.20")],
         issued_at=at(DAY),
     )
-    assert document.number == "FA2026000001"
+    assert isinstance(document, Invoice) and document.number == "FA2026000001"
     assert document.total == Decimal("15.60")
     assert document.author_name == "BLANCHARD Bertrand"
     assert document.invoice_title == "Service de Restauration Scolaire"
@@ -154,6 +154,7 @@ def test_numbering_is_separate_per_commune(cant, blanchard, maxime, les_ageux):
 def test_credit_note_references_the_invoice_it_cancels(cant, blanchard, maxime, dupont):
     fa = invoice(blanchard, [meal(maxime, DAY)])
     av = credit_note(blanchard, [meal(maxime, DAY)], cancels=fa, reason="Erreur de saisie")
+    assert isinstance(av, CreditNote) and isinstance(fa, Invoice)
     assert av.cancels == fa and av.reason == "Erreur de saisie" and av.label.startswith("Annul")
     zoe = dupont.household.children.get()
     other = invoice(dupont, [meal(zoe, DAY)])
@@ -176,6 +177,7 @@ def test_payment_modes_and_amounts_are_checked(cant, blanchard):
             idempotency_key="float",
         )
     receipt = payment(blanchard, "12.5", mode="cheque")
+    assert isinstance(receipt, Payment)
     assert receipt.total == Decimal("12.50") and receipt.get_payment_mode_display() == "chèque"
 
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def committed(django_db_blocker):
+def committed(django_db_setup, django_db_blocker):
     """Autocommit access, cleaned afterwards: the worker thread has its own connection."""
     with django_db_blocker.unblock():
         yield
