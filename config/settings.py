@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.commune",
+                "tipi.context_processors.payfip",
             ],
         },
     },
@@ -204,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
     "expire-payment-holds": {"task": "booking.tasks.expire_holds", "schedule": 60},
+    "reconcile-card-payments": {"task": "tipi.tasks.reconcile_payments", "schedule": 60},
 }
 
 REST_FRAMEWORK = {
@@ -222,3 +224,24 @@ LOGGING = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# PayFiP (tipi): the Treasury's card payment. The base URL, numcli and saisie mode are
+# per-commune settings (tipi back office); these are the platform's.
+PAYFIP_TIMEOUT = env.float("PAYFIP_TIMEOUT", default=10.0)  # seconds, every SOAP call
+# The local Treasury simulator at /simulateur-payfip/ (never in production).
+PAYFIP_SIMULATOR_ENABLED = env.bool("PAYFIP_SIMULATOR_ENABLED", default=DEBUG)
+# Seconds before it POSTs the notification: 0 = at once, "never" = not at all (tests).
+_notify_delay = env.str("PAYFIP_SIMULATOR_NOTIFY_DELAY", default="0")
+PAYFIP_SIMULATOR_NOTIFY_DELAY = None if _notify_delay == "never" else float(_notify_delay)
+PAYFIP_SIMULATOR_REDIS_URL = env.str(
+    "PAYFIP_SIMULATOR_REDIS_URL",
+    default=CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else REDIS_URL,
+)
+PAYFIP_SIMULATOR_KEY_PREFIX = "payfip-sim:"
+PAYFIP_SIMULATOR_RETENTION_SECONDS = 7 * 24 * 3600
+PAYFIP_SIMULATOR_FROM_EMAIL = "PayFiP <ne-pas-repondre@payfip.simulateur.invalid>"
+# The régies the simulator knows (Collectivité, Comptable); others get generic labels.
+PAYFIP_SIMULATOR_CLIENTS = {
+    "012345": ["CLAIROIX", "REGIE REST SCOL CLAIROIX", ""],
+    "012346": ["LES AGEUX", "REGIE REST SCOL LES AGEUX", ""],
+}

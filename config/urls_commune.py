@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("portal.urls")),
     path("", include("booking.urls")),
     path("", include("ledger.urls")),
+    path("", include("tipi.urls")),
 ]
 
 handler404 = "tenants.views.page_not_found"

@@ -1,0 +1,139 @@
+"""PayFiP: the commune's settings and every card payment started, with its history."""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PayfipSettings(models.Model):
+    """One row per commune: where its Treasury is and in which mode it is used."""
+
+    class Mode(models.TextChoices):
+        TEST = "T", _("T — test")
+        ACTIVATION = "X", _("X — activation")
+        PRODUCTION = "W", _("W — production")
+
+    base_url = models.URLField(
+        _("adresse du service PayFiP"),
+        default="https://www.payfip.gouv.fr",
+        help_text=_("https://www.payfip.gouv.fr, ou le simulateur local pour la démonstration."),
+    )
+    saisie = models.CharField(
+        _("mode (saisie)"), max_length=1, choices=Mode.choices, default=Mode.TEST
+    )
+    is_enabled = models.BooleanField(_("paiement par carte ouvert"), default=True)
+
+    class Meta:
+        verbose_name = _("réglages PayFiP")
+        verbose_name_plural = _("réglages PayFiP")
+
+    def __str__(self):
+        return f"PayFiP ({self.get_saisie_display()})"
+
+
+class Regie(models.Model):
+    """The Treasury's client number (numcli) of the régie that collects a service."""
+
+    service_code = models.SlugField(_("code du service"), max_length=10, unique=True)
+    numcli = models.CharField(
+        _("numéro client PayFiP (numcli)"),
+        max_length=6,
+        validators=[RegexValidator(r"^[0-9]{6}$", _("6 chiffres."))],
+    )
+
+    class Meta:
+        verbose_name = _("régie PayFiP")
+        verbose_name_plural = _("régies PayFiP")
+        ordering = ["service_code"]
+
+    def __str__(self):
+        return f"{self.service_code} → {self.numcli}"
+
+
+class PaymentOperation(models.Model):
+    """One card payment asked of the Treasury for an order. Its `refdet` is the
+    "Référence de la dette" the parent sees on PayFiP and on the Treasury's ticket."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("en création")
+        PENDING = "pending", _("en attente du Trésor")
+        PAID = "paid", _("payé")
+        REFUSED = "refused", _("refusé")
+        ABANDONED = "abandoned", _("abandonné")
+        EXPIRED = "expired", _("expiré")
+        FAILED = "failed", _("non démarré (Trésor injoignable)")
+
+    FINAL = (Status.PAID, Status.REFUSED, Status.ABANDONED, Status.FAILED)
+
+    refdet = models.CharField(_("référence (refdet)"), max_length=30, unique=True, null=True)
+    order = models.ForeignKey(
+        "booking.Order", on_delete=models.PROTECT, related_name="+", verbose_name=_("commande")
+    )
+    household = models.ForeignKey(
+        "portal.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("foyer")
+    )
+    service_code = models.CharField(_("service"), max_length=10)
+    amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
+    mel = models.CharField(_("adresse électronique"), max_length=80)
+    objet = models.CharField(_("objet"), max_length=100)
+    numcli = models.CharField(_("numcli"), max_length=6)
+    exer = models.CharField(_("exercice"), max_length=4)
+    saisie = models.CharField(_("mode"), max_length=1)
+    base_url = models.URLField(_("service PayFiP"))
+    id_op = models.CharField(_("idOp"), max_length=36, unique=True, null=True, blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.NEW, db_index=True
+    )
+    resultrans = models.CharField(_("résultat (resultrans)"), max_length=1, blank=True)
+    numauto = models.CharField(_("n° d'autorisation"), max_length=20, blank=True)
+    paid_at = models.DateTimeField(_("payé le"), null=True, blank=True)
+    payment_number = models.CharField(_("règlement"), max_length=20, blank=True)
+    dropped_days = models.PositiveIntegerField(_("jours non réservés (payés tard)"), default=0)
+    manual_reason = models.TextField(_("motif de la validation manuelle"), blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validé manuellement par"),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    checked_at = models.DateTimeField(_("dernière vérification"), null=True, blank=True)
+    settled_at = models.DateTimeField(_("conclu le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("paiement par carte")
+        verbose_name_plural = _("paiements par carte")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="tipi_op_status_created")]
+
+    def __str__(self):
+        return self.refdet or f"#{self.pk}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+
+class OperationEvent(models.Model):
+    """The history of an operation, for the back office: who did what, what the Treasury
+    said."""
+
+    operation = models.ForeignKey(PaymentOperation, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+    kind = models.CharField(_("événement"), max_length=30)
+    detail = models.TextField(_("détail"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(_("par"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("événement")
+        verbose_name_plural = _("historique")
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.at:%d/%m/%Y %H:%M} {self.kind}"

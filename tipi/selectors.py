@@ -1,0 +1,67 @@
+"""Reads for card payments."""
+
+import datetime
+
+from django.utils import timezone
+
+from tipi.models import OperationEvent, PayfipSettings, PaymentOperation, Regie
+
+# Reconciliation asks the Treasury about operations pending for longer than this...
+CHECK_AFTER = datetime.timedelta(minutes=5)
+# ...until this age, when one with no answer is given up as expired.
+GIVE_UP_AFTER = datetime.timedelta(hours=2)
+
+
+def payfip_settings() -> PayfipSettings | None:
+    return PayfipSettings.objects.order_by("pk").first()
+
+
+def is_test_mode() -> bool:
+    row = payfip_settings()
+    return row is not None and row.is_enabled and row.saisie == PayfipSettings.Mode.TEST
+
+
+def regie_for(service_code: str) -> Regie | None:
+    return Regie.objects.filter(service_code=service_code).first()
+
+
+def operation_by_id_op(id_op: str) -> PaymentOperation | None:
+    if not id_op or len(id_op) > 36:
+        return None
+    return PaymentOperation.objects.filter(id_op=id_op).first()
+
+
+def operation_of_household(household, refdet: str) -> PaymentOperation | None:
+    return (
+        PaymentOperation.objects.select_related("order__service")
+        .filter(household=household, refdet=refdet)
+        .first()
+    )
+
+
+def live_operation_of(order) -> PaymentOperation | None:
+    """An operation whose Treasury page can still be paid (a second click on "Payer")."""
+    from tipi.payfip import PAYMENT_PAGE_VALIDITY
+
+    return (
+        PaymentOperation.objects.filter(
+            order=order,
+            status=PaymentOperation.Status.PENDING,
+            created_at__gt=timezone.now() - PAYMENT_PAGE_VALIDITY + datetime.timedelta(minutes=1),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def operations_to_reconcile(now=None):
+    now = now or timezone.now()
+    return list(
+        PaymentOperation.objects.filter(
+            status=PaymentOperation.Status.PENDING, created_at__lte=now - CHECK_AFTER
+        ).order_by("created_at")
+    )
+
+
+def history(operation) -> list[OperationEvent]:
+    return list(operation.events.all())

@@ -1,0 +1,393 @@
+"""Card payment through PayFiP: start it, settle it from what the Treasury says, reconcile,
+and the town hall's manual validation.
+
+Neither the notification nor the browser's return carries a signature: the only truth is
+the Treasury's answer to recupererDetailPaiementSecurise, asked over SOAP here. SOAP calls
+are made outside any transaction (they may take seconds); what they tell is then applied in
+one transaction with the operation row locked, so repeated or concurrent notifications
+change the state once.
+"""
+
+import datetime
+import logging
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from booking import selectors as booking_selectors
+from booking import services as booking_services
+from booking.models import Order
+from ledger import services as ledger_services
+from ledger.money import format_euros, to_cents
+from notifications.services import queue_email
+from portal.selectors import guardians_of
+from tenants.links import commune_url, current_commune
+from tipi import payfip, selectors
+from tipi.models import OperationEvent, PaymentOperation
+
+logger = logging.getLogger(__name__)
+
+Status = PaymentOperation.Status
+
+
+class PaymentUnavailable(Exception):
+    """The payment cannot start; the message is for the parent."""
+
+
+def treasury(base_url: str) -> payfip.PayfipClient:
+    return payfip.PayfipClient(base_url, timeout=settings.PAYFIP_TIMEOUT)
+
+
+def payment_page_url(operation: PaymentOperation) -> str:
+    return treasury(operation.base_url).payment_url(operation.id_op)
+
+
+def make_refdet(service_code: str, number: int) -> str:
+    """Service code + 9 digits (cant000000006): the Treasury accepts only [A-Za-z0-9]."""
+    return re.sub(r"[^A-Za-z0-9]", "", service_code)[:21] + f"{number:09d}"
+
+
+def _event(operation, kind, detail="", actor=None):
+    name = ""
+    if actor is not None:
+        name = actor.get_full_name() or actor.email
+    return OperationEvent.objects.create(
+        operation=operation, kind=kind, detail=detail, actor=actor, actor_name=name
+    )
+
+
+# Start ---------------------------------------------------------------------------------
+
+
+def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
+    """ "Payer par carte bancaire": hold the places, store the operation, ask the Treasury
+    for an idOp. `build_url(viewname, kwargs)` makes the absolute notification and return
+    URLs. Raises booking's OrderRefused (a day no longer holds) or PaymentUnavailable."""
+    config = selectors.payfip_settings()
+    regie = selectors.regie_for(order.service.code)
+    if config is None or not config.is_enabled or regie is None:
+        raise PaymentUnavailable(
+            _("Le paiement en ligne n'est pas ouvert : contactez votre mairie.")
+        )
+    amount = booking_selectors.order_recap(order).amount_to_pay
+    if amount <= 0:
+        raise PaymentUnavailable(_("Cette commande n'a rien à payer."))
+
+    order = booking_services.hold_order(order=order, household=household, now=now)
+    live = selectors.live_operation_of(order)
+    if live is not None:
+        return live  # a second click: the same Treasury page, not a second debt
+
+    commune = current_commune()
+    with transaction.atomic():
+        operation = PaymentOperation.objects.create(
+            order=order,
+            household=household,
+            service_code=order.service.code,
+            amount=amount,
+            mel=order.created_by.email,
+            objet=payfip.clean_objet(f"{commune.name} {order.service.name} {order.reference}"),
+            numcli=regie.numcli,
+            exer=str(timezone.localdate().year),
+            saisie=config.saisie,
+            base_url=config.base_url,
+        )
+        operation.refdet = make_refdet(order.service.code, operation.pk)
+        operation.save(update_fields=["refdet"])
+        _event(operation, "created", f"{format_euros(amount)}, {order.reference}")
+
+    request = payfip.PaymentRequest(
+        numcli=operation.numcli,
+        exer=operation.exer,
+        refdet=operation.refdet,
+        objet=operation.objet,
+        montant=to_cents(operation.amount),
+        mel=operation.mel,
+        saisie=operation.saisie,
+        urlnotif=build_url("tipi:notify", {}),
+        urlredirect=build_url("tipi:return", {"refdet": operation.refdet}),
+    )
+    try:
+        id_op = treasury(operation.base_url).create_payment(request)
+    except (payfip.PayfipError, payfip.InvalidRequest) as error:
+        # No idOp reached anyone, so nothing can be paid: give the places back.
+        with transaction.atomic():
+            operation.status = Status.FAILED
+            operation.settled_at = timezone.now()
+            operation.save(update_fields=["status", "settled_at"])
+            _event(operation, "start_failed", str(error))
+        booking_services.release_hold(order=order, status=Order.Status.ABANDONED)
+        logger.warning("PayFiP: payment %s not started: %s", operation.refdet, error)
+        raise PaymentUnavailable(
+            _(
+                "Le service de paiement du Trésor public ne répond pas. Rien n'a été payé ni "
+                "réservé : réessayez dans quelques minutes."
+            )
+        ) from error
+    with transaction.atomic():
+        operation.id_op = id_op
+        operation.status = Status.PENDING
+        operation.save(update_fields=["id_op", "status"])
+        _event(operation, "sent_to_treasury", f"idOp {id_op}")
+    return operation
+
+
+# Settle --------------------------------------------------------------------------------
+
+
+def settle(*, id_op: str, source: str = "notification", actor=None):
+    """Ask the Treasury what became of `id_op` and apply it. Safe to call any number of
+    times from anywhere (notification, return page, reconciliation, back office).
+
+    An unknown idOp changes nothing; an answer that is not final leaves the operation
+    pending. Returns the operation, or None when the idOp is not ours."""
+    operation = selectors.operation_by_id_op(id_op)
+    if operation is None:
+        logger.info("PayFiP: %s for an unknown idOp ignored", source)
+        return None
+    if operation.is_final:
+        return operation
+    try:
+        detail = treasury(operation.base_url).payment_detail(operation.id_op)
+    except payfip.PayfipFault as fault:
+        return _not_final(operation, fault, source, actor)
+    except payfip.PayfipError as error:
+        _note_check(operation, "treasury_unreachable", f"{source}: {error}", actor)
+        return operation
+    return apply_detail(operation=operation, detail=detail, source=source, actor=actor)
+
+
+def _note_check(operation, kind, detail, actor, always=True):
+    with transaction.atomic():
+        PaymentOperation.objects.filter(pk=operation.pk).update(checked_at=timezone.now())
+        if always or actor is not None:
+            _event(operation, kind, detail, actor)
+
+
+def _not_final(operation, fault, source, actor):
+    age = timezone.now() - operation.created_at
+    if fault.means_unknown and age > payfip.PAYMENT_PAGE_VALIDITY:
+        return _expire(operation, f"{source}: {fault.code} {fault.libelle}", actor)
+    if fault.means_not_yet or fault.means_unknown:
+        # "Not yet": the parent may still be on the payment page. Only a person asking
+        # gets an event; the reconciliation's every-minute questions would drown the history.
+        _note_check(operation, "no_result_yet", f"{source}: {fault.code}", actor, always=False)
+        return operation
+    _note_check(operation, "treasury_error", f"{source}: {fault.code} {fault.libelle}", actor)
+    return operation
+
+
+def _expire(operation, reason, actor=None):
+    with transaction.atomic():
+        locked = PaymentOperation.objects.select_for_update().get(pk=operation.pk)
+        if locked.status != Status.PENDING:
+            return locked
+        locked.status = Status.EXPIRED
+        locked.checked_at = timezone.now()
+        locked.save(update_fields=["status", "checked_at"])
+        _event(locked, "expired", reason, actor)
+        booking_services.release_hold(order=locked.order, status=Order.Status.EXPIRED)
+    return locked
+
+
+def _mismatch(operation, detail: payfip.PaymentDetail) -> str:
+    problems = []
+    if detail.refdet and detail.refdet != operation.refdet:
+        problems.append(f"refdet {detail.refdet}")
+    if detail.numcli and detail.numcli != operation.numcli:
+        problems.append(f"numcli {detail.numcli}")
+    if detail.cents != to_cents(operation.amount):
+        problems.append(f"montant {detail.montant}")
+    return ", ".join(problems)
+
+
+def apply_detail(*, operation, detail: payfip.PaymentDetail, source="notification", actor=None):
+    """Apply the Treasury's answer, in one transaction with the operation row locked."""
+    with transaction.atomic():
+        operation = (
+            PaymentOperation.objects.select_for_update()
+            .select_related("order__service", "order__created_by", "household")
+            .get(pk=operation.pk)
+        )
+        if operation.is_final:
+            return operation
+        operation.checked_at = timezone.now()
+        problem = _mismatch(operation, detail)
+        if problem:
+            operation.save(update_fields=["checked_at"])
+            _event(operation, "anomaly", f"{source}: réponse du Trésor différente ({problem})")
+            logger.error("PayFiP: %s answer does not match: %s", operation.refdet, problem)
+            return operation
+        if detail.is_paid:
+            _apply_payment(
+                operation,
+                resultrans=detail.resultrans,
+                numauto=detail.numauto,
+                paid_at=detail.transaction_time or timezone.now(),
+                source=source,
+                actor=actor,
+            )
+        elif detail.is_refused or detail.is_abandoned:
+            operation.status = Status.REFUSED if detail.is_refused else Status.ABANDONED
+            operation.resultrans = detail.resultrans
+            operation.settled_at = timezone.now()
+            operation.save(update_fields=["status", "resultrans", "settled_at", "checked_at"])
+            _event(operation, operation.status, f"{source}: resultrans {detail.resultrans}", actor)
+            booking_services.release_hold(
+                order=operation.order,
+                status=Order.Status.REFUSED if detail.is_refused else Order.Status.ABANDONED,
+            )
+        else:
+            operation.save(update_fields=["checked_at"])
+            _event(operation, "anomaly", f"{source}: resultrans inconnu {detail.resultrans!r}")
+    return operation
+
+
+def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, reason=""):
+    """Record the payment, then confirm the order (invoice, credit note, e-mail). The caller
+    holds the operation's row lock."""
+    order = operation.order
+    payment = ledger_services.record_payment(
+        household=operation.household,
+        service_code=operation.service_code,
+        amount=operation.amount,
+        mode="card",
+        recorded_by=order.created_by,
+        idempotency_key=f"payfip:{operation.refdet}",
+        treasury_reference=f"PayFiP {operation.refdet} aut. {numauto}".strip(),
+        paid_at=paid_at,
+    )
+    confirmation = booking_services.confirm_held_order(order=order)
+    operation.status = Status.PAID
+    operation.resultrans = resultrans
+    operation.numauto = numauto
+    operation.paid_at = paid_at
+    operation.payment_number = payment.number
+    operation.settled_at = timezone.now()
+    operation.dropped_days = len(confirmation.dropped)
+    operation.checked_at = timezone.now()
+    if actor is not None and reason:
+        operation.validated_by = actor
+        operation.manual_reason = reason
+    operation.save()
+    detail = f"{source}: {payment.number}, {format_euros(operation.amount)}"
+    if numauto:
+        detail += f", autorisation {numauto}"
+    if reason:
+        detail += f" — {reason}"
+    _event(operation, "paid_manually" if reason else "paid", detail, actor)
+    if confirmation.dropped:
+        _event(
+            operation,
+            "late_payment",
+            _("%(count)d jour(s) sans place : leur montant reste en crédit.")
+            % {"count": len(confirmation.dropped)},
+        )
+        _tell_late_payment(operation, confirmation.dropped)
+
+
+def _tell_late_payment(operation, dropped):
+    """Paid after the hold was released and some places were taken meanwhile: the parent
+    and the commune learn which days were not booked and that the money is credit."""
+    commune = current_commune()
+    credited = sum((line.unit_price for line in dropped), Decimal("0.00"))
+    context = {
+        "commune": commune,
+        "operation": operation,
+        "order": operation.order,
+        "dropped": dropped,
+        "credited": credited,
+        "statement_url": commune_url(
+            commune, "ledger:statement", kwargs={"service_code": operation.service_code}
+        ),
+    }
+    for guardian in guardians_of(operation.household):
+        queue_email(
+            to=guardian.user.email,
+            template="tipi/late_payment",
+            context=context,
+            reply_to=commune.contact_email,
+            idempotency_key=f"payfip-late:{operation.refdet}:{guardian.user_id}",
+        )
+    queue_email(
+        to=commune.contact_email,
+        template="tipi/late_payment_commune",
+        context=context,
+        idempotency_key=f"payfip-late:{operation.refdet}:commune",
+    )
+
+
+# Reconciliation ------------------------------------------------------------------------
+
+
+def reconcile(now=None) -> dict:
+    """Beat task body, in one commune: ask about every operation pending for 5 minutes,
+    give up on those still unknown after 2 hours. Returns counts for the log."""
+    now = now or timezone.now()
+    counts = {"checked": 0, "settled": 0, "expired": 0}
+    stuck = PaymentOperation.objects.filter(
+        status=Status.NEW, created_at__lte=now - payfip.PAYMENT_PAGE_VALIDITY
+    )
+    for operation in stuck:
+        # The process died between storing the operation and getting its idOp.
+        with transaction.atomic():
+            PaymentOperation.objects.filter(pk=operation.pk, status=Status.NEW).update(
+                status=Status.FAILED, settled_at=now
+            )
+            _event(operation, "start_failed", "reconciliation: idOp jamais reçu")
+        booking_services.release_hold(order=operation.order, status=Order.Status.ABANDONED)
+    for operation in selectors.operations_to_reconcile(now):
+        counts["checked"] += 1
+        result = settle(id_op=operation.id_op, source="reconciliation")
+        if result is not None and result.status == Status.PENDING:
+            if now - operation.created_at >= selectors.GIVE_UP_AFTER:
+                _expire(result, "reconciliation: aucun résultat après 2 heures")
+                counts["expired"] += 1
+        elif result is not None:
+            counts["settled"] += 1
+    return counts
+
+
+# Back office ---------------------------------------------------------------------------
+
+
+def check_with_treasury(*, operation, agent) -> PaymentOperation:
+    """ "Vérifier auprès du Trésor": the same path as a notification, asked by an agent."""
+    if operation.id_op is None:
+        return operation
+    if operation.status == Status.EXPIRED:
+        # A payment can land after we gave up; asking again is how it is found.
+        PaymentOperation.objects.filter(pk=operation.pk).update(status=Status.PENDING)
+    return settle(id_op=operation.id_op, source="back office", actor=agent)
+
+
+def record_manual_payment(
+    *, operation, agent, numauto: str, paid_at: datetime.datetime, reason: str
+) -> PaymentOperation:
+    """The Treasury cannot be reached but the parent shows its ticket: record the payment
+    with the ticket's numbers, the agent's name and a reason. Same idempotency key as the
+    automatic path, so a notification arriving later changes nothing."""
+    if not reason.strip():
+        raise ValueError("A reason is required.")
+    with transaction.atomic():
+        operation = (
+            PaymentOperation.objects.select_for_update()
+            .select_related("order__service", "order__created_by", "household")
+            .get(pk=operation.pk)
+        )
+        if operation.status == Status.PAID:
+            return operation
+        _apply_payment(
+            operation,
+            resultrans=payfip.PAID_BY_CARD,
+            numauto=numauto,
+            paid_at=paid_at,
+            source="validation manuelle",
+            actor=agent,
+            reason=reason.strip(),
+        )
+    return operation

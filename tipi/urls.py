@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tipi import views
+
+app_name = "tipi"
+
+urlpatterns = [
+    path("reservations/<slug:service_code>/paiement/", views.pay, name="pay"),
+    path("paiement/notification/", views.notify, name="notify"),
+    path("paiement/<slug:refdet>/retour/", views.payment_return, name="return"),
+]

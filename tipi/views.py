@@ -1,0 +1,85 @@
+"""Parent pages and the Treasury's notification. Thin: the rules are in tipi.services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from booking import selectors as booking_selectors
+from booking.services import OrderRefused
+from booking.views import current_order
+from portal.selectors import household_of
+from tipi import selectors, services
+from tipi.models import PaymentOperation
+
+
+@login_required
+@require_POST
+def pay(request, service_code):
+    """From the recap: hold the places, then off to the Treasury's payment page."""
+    household = household_of(request.user)
+    service = booking_selectors.service_by_code(service_code)
+    if service is None:
+        raise Http404(_("Service inconnu."))
+    order = current_order(request, household, service)
+
+    def build_url(viewname, kwargs):
+        return request.build_absolute_uri(reverse(viewname, kwargs=kwargs))
+
+    try:
+        operation = services.start_payment(order=order, household=household, build_url=build_url)
+    except OrderRefused as refusal:
+        for error in refusal.errors:
+            messages.error(request, str(error))
+        messages.error(request, _("Rien n'a été enregistré : modifiez votre planning."))
+        return redirect("booking:planning", service_code=service.code)
+    except services.PaymentUnavailable as problem:
+        messages.error(request, str(problem))
+        return redirect("booking:planning", service_code=service.code)
+    return HttpResponseRedirect(services.payment_page_url(operation))
+
+
+@csrf_exempt
+@require_POST
+def notify(request):
+    """PayFiP's notification: an idOp and nothing to trust. The status is asked back over
+    SOAP; an unknown or unpaid idOp changes nothing. The answer says nothing either way."""
+    id_op = (request.POST.get("idOp") or request.POST.get("idop") or "").strip()
+    services.settle(id_op=id_op, source="notification")
+    return HttpResponse("OK", content_type="text/plain")
+
+
+@csrf_exempt
+def payment_return(request, refdet):
+    """Where the Treasury sends the browser back. A POST (cross-site, without the Lax
+    session cookie) is turned into a GET, which carries it."""
+    if request.method == "POST":
+        return HttpResponseRedirect(request.path, status=303)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    household = household_of(request.user)
+    operation = selectors.operation_of_household(household, refdet)
+    if operation is None:
+        raise Http404(_("Paiement inconnu."))
+    if operation.status == PaymentOperation.Status.PENDING:
+        # The notification may not have arrived yet: ask the Treasury ourselves.
+        operation = services.settle(id_op=operation.id_op, source="retour") or operation
+    service_code = operation.service_code
+    return render(
+        request,
+        "tipi/return.html",
+        {
+            "section": "reservations",
+            "operation": operation,
+            "Status": PaymentOperation.Status,
+            "pending": operation.status
+            in (PaymentOperation.Status.NEW, PaymentOperation.Status.PENDING),
+            "planning_url": reverse("booking:planning", kwargs={"service_code": service_code}),
+            "statement_url": reverse("ledger:statement", kwargs={"service_code": service_code}),
+        },
+    )
