@@ -311,6 +311,13 @@ def _locked_order(order, household) -> Order:
     )
 
 
+def _ensure_open_draft(order, now):
+    if order.status != Order.Status.DRAFT or now >= order.expires_at:
+        raise OrderRefused(
+            [LineError(order.service.name, None, _("cette commande n'est plus valable"))]
+        )
+
+
 def validate_order(*, order, household, now=None, allow_debit=False) -> Order:
     """ "Valider": apply a draft that needs no payment, in one transaction, or nothing.
 
@@ -322,10 +329,7 @@ def validate_order(*, order, household, now=None, allow_debit=False) -> Order:
         order = _locked_order(order, household)
         if order.status == Order.Status.VALIDATED:
             return order
-        if order.status != Order.Status.DRAFT or now >= order.expires_at:
-            raise OrderRefused(
-                [LineError(order.service.name, None, _("cette commande n'est plus valable"))]
-            )
+        _ensure_open_draft(order, now)
         lines = selectors.order_lines(order)
         if not allow_debit and selectors.order_recap(order, lines).needs_payment:
             raise PaymentRequired()
@@ -342,10 +346,7 @@ def hold_order(*, order, household, now=None) -> Order:
         order = _locked_order(order, household)
         if order.status == Order.Status.AWAITING_PAYMENT:
             return order
-        if order.status != Order.Status.DRAFT or now >= order.expires_at:
-            raise OrderRefused(
-                [LineError(order.service.name, None, _("cette commande n'est plus valable"))]
-            )
+        _ensure_open_draft(order, now)
         lines = selectors.order_lines(order)
         enrolments, additions, _cancellations, _reservations = _recheck(order, lines, now)
         Reservation.objects.bulk_create(

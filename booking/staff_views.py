@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from booking import selectors, services
 from booking.models import Site
-from booking.views import _service_or_404, apply_shortcut
+from booking.views import _service_or_404, planning_after_buttons
 from portal.models import Household
 
 
@@ -85,10 +85,8 @@ def agent_planning(request, household_id, service_code):
                         household_id=household.pk,
                         service_code=service.code,
                     )
-    page = selectors.planning_for(household, service, wanted=wanted)
-    if request.method == "POST" and request.POST.get("shortcut") and not errors:
-        wanted = apply_shortcut(page, set(wanted), request.POST["shortcut"])
-        page = selectors.planning_for(household, service, wanted=wanted)
+    post = request.POST if request.method == "POST" and not errors else {}
+    page = planning_after_buttons(household, service, wanted, post)
     if (
         not page.children
         and request.method == "GET"

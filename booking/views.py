@@ -94,6 +94,17 @@ def apply_shortcut(planning, wanted, value, copy=False):
     return wanted
 
 
+def planning_after_buttons(household, service, wanted, post):
+    """The grid for a posted state, with a pressed shortcut or "Comme pour" applied (the
+    no-JavaScript path; with JavaScript they act in the page and never post)."""
+    page = selectors.planning_for(household, service, wanted=wanted)
+    for name, copy in (("shortcut", False), ("copy", True)):
+        if wanted is not None and post.get(name):
+            wanted = apply_shortcut(page, set(wanted), post[name], copy=copy)
+            page = selectors.planning_for(household, service, wanted=wanted)
+    return page
+
+
 @login_required
 def planning(request, service_code):
     household = household_of(request.user)
@@ -121,12 +132,8 @@ def planning(request, service_code):
         )
         if order is not None and order.status == Order.Status.DRAFT:
             wanted = selectors.wanted_keys_of_draft(order)
-    page = selectors.planning_for(household, service, wanted=wanted)
-    if request.method == "POST" and not errors:
-        for name, copy in (("shortcut", False), ("copy", True)):
-            if request.POST.get(name):
-                wanted = apply_shortcut(page, set(wanted), request.POST[name], copy=copy)
-                page = selectors.planning_for(household, service, wanted=wanted)
+    post = request.POST if request.method == "POST" and not errors else {}
+    page = planning_after_buttons(household, service, wanted, post)
     return render(
         request,
         "booking/planning.html",

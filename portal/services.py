@@ -118,35 +118,29 @@ def create_parent_account(
     return guardian
 
 
-def send_access_email(user):
-    """The manual's welcome e-mail: portal link, identifier, and a 7-day single-use link to
-    choose the password (never a password)."""
+def _send_password_link(user, template, generator):
     commune = current_commune()
     return queue_email(
         to=user.email,
-        template="portal/access",
+        template=template,
         context={
             "commune": commune,
             "user": user,
             "portal_url": commune_url(commune, "portal:login"),
-            "setup_url": password_setup_url(commune, user, generator=access_token_generator),
+            "setup_url": password_setup_url(commune, user, generator=generator),
         },
     )
+
+
+def send_access_email(user):
+    """The manual's welcome e-mail: portal link, identifier, and a 7-day single-use link to
+    choose the password (never a password)."""
+    return _send_password_link(user, "portal/access", access_token_generator)
 
 
 def send_password_reset(user):
     """A 1-hour single-use link to choose a new password."""
-    commune = current_commune()
-    return queue_email(
-        to=user.email,
-        template="portal/password_reset",
-        context={
-            "commune": commune,
-            "user": user,
-            "portal_url": commune_url(commune, "portal:login"),
-            "setup_url": password_setup_url(commune, user, generator=reset_token_generator),
-        },
-    )
+    return _send_password_link(user, "portal/password_reset", reset_token_generator)
 
 
 @transaction.atomic

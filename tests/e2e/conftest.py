@@ -127,7 +127,10 @@ def link_in(message, pattern):
     return match.group(0)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an asyncio loop while the browser is open, and
+# Django refuses database work under a running loop; closing both after the browser
+# modules keeps the rest of the suite unaffected.
+@pytest.fixture(scope="module")
 def product(tmp_path_factory):
     port = free_port()
     mail_dir = tmp_path_factory.mktemp("mail")
@@ -187,7 +190,7 @@ def product(tmp_path_factory):
         )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
