@@ -25,9 +25,14 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
-E2E_DB = "preau_e2e"
-TEMPLATE_DB = "preau_e2e_template"
-BROKER = "redis://127.0.0.1:6379/11"
+# Named after the configured database and broker, so two checkouts on one machine (each
+# with its own DATABASE_URL / CELERY_BROKER_URL) never share the suite's database or queue.
+BASE_DB = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/preau").rsplit("/", 1)[
+    1
+]
+E2E_DB = f"{BASE_DB}_e2e"
+TEMPLATE_DB = f"{BASE_DB}_e2e_template"
+BROKER = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/11")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
