@@ -45,8 +45,6 @@ SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "hei
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "preau-demo-2026"
 
-pytestmark = pytest.mark.e2e
-
 
 def server_url():
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/preau")

@@ -2,9 +2,12 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import body_of, link_in
+
+pytestmark = pytest.mark.e2e
 
 CLAIROIX_AGENT = "mairie@clairoix.example"
 BERTRAND = "bertrand.blanchard@example.org"

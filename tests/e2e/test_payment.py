@@ -4,11 +4,14 @@ paying on the local Treasury simulator over real HTTP."""
 import io
 import re
 
+import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.conftest import body_of
 from tests.e2e.test_manual import BERTRAND, CLAIROIX_AGENT, enabled_boxes, open_planning
+
+pytestmark = pytest.mark.e2e
 
 ACCEPTED = "4111 1111 1111 1111"
 REFUSED = "4000 0000 0000 0002"
