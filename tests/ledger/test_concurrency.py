@@ -15,12 +15,11 @@ from django_tenants.utils import schema_context
 from ledger import services
 from ledger.models import Document
 from tenants.models import Commune
+from tests.conftest import wipe_schema_data
 from tests.ledger.factories import OBSERVATIONS, meal
 from tests.portal.factories import ChildFactory, GuardianFactory
 
 DAY = datetime.date(2026, 3, 2)
-LEDGER_TABLES = "ledger_documentpdf, ledger_line, ledger_document, ledger_account, "
-LEDGER_TABLES += "ledger_numbercounter, ledger_servicebook, ledger_ledgersettings"
 
 
 def in_thread(work):
@@ -41,8 +40,8 @@ def _closing(work):
 
 @pytest.fixture
 def committed_family(db):
-    """A Clairoix family and the canteen's book, committed; everything removed afterwards
-    (the ledger's rows with TRUNCATE: their triggers refuse row deletes, by design)."""
+    """A Clairoix family and the canteen's book, committed; the commune's tables are emptied
+    afterwards (with TRUNCATE: the ledger's triggers refuse row deletes, by design)."""
     clairoix = Commune.objects.get(slug="Clairoix")
 
     def create():
@@ -57,19 +56,9 @@ def committed_family(db):
             child = ChildFactory(household=guardian.household, first_name="Maxime")
             return guardian, child
 
-    def clean():
-        with schema_context(clairoix.schema_name):
-            with connection.cursor() as cursor:
-                cursor.execute(f"TRUNCATE {LEDGER_TABLES}")
-            child.delete()
-            household, user = guardian.household, guardian.user
-            guardian.delete()
-            household.delete()
-            user.delete()
-
     guardian, child = in_thread(create)
     yield clairoix, guardian, child
-    in_thread(clean)
+    in_thread(lambda: wipe_schema_data(clairoix.schema_name))
 
 
 def run_concurrently(count, work):

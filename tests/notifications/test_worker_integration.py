@@ -14,7 +14,7 @@ from notifications.models import OutboxEmail
 from notifications.tasks import sweep_outbox
 from tenants import services as tenant_services
 from tenants.models import Commune
-from tests.conftest import TEST_COMMUNES
+from tests.conftest import TEST_COMMUNES, wipe_schema_data
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +30,7 @@ def committed(django_db_setup, django_db_blocker):
             commune.delete(force_drop=True)
         OutboxEmail.objects.all().delete()
         for commune in Commune.objects.all():
-            with schema_context(commune.schema_name):
-                OutboxEmail.objects.all().delete()
+            wipe_schema_data(commune.schema_name)
 
 
 @pytest.fixture
