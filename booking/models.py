@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
@@ -316,6 +318,11 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expire le"))
     validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    # Fixed when the payment starts: the part of the account's balance this order counts on
+    # while it awaits payment (booking/credit.py). Negative when its payment settles a debt.
+    reserved_credit = models.DecimalField(
+        _("crédit réservé"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("commande")

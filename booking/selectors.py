@@ -361,17 +361,31 @@ class Recap:
     rows: list
     total_credit: Decimal
     total_debit: Decimal
+    # Credit the household's other orders awaiting payment count on (booking/credit.py).
+    reserved_elsewhere: Decimal = Decimal("0.00")
 
     @property
     def opening_debit(self) -> Decimal:
         return -self.opening_balance
 
     @property
+    def reserved_debit(self) -> Decimal:
+        return -self.reserved_elsewhere
+
+    @property
+    def available_balance(self) -> Decimal:
+        return self.opening_balance - self.reserved_elsewhere
+
+    @property
     def closing_balance(self) -> Decimal:
-        return self.opening_balance + self.total_credit - self.total_debit
+        return self.available_balance + self.total_credit - self.total_debit
 
     @property
     def amount_to_pay(self) -> Decimal:
+        if self.order.status == Order.Status.AWAITING_PAYMENT:
+            # Fixed under the household lock when the payment started.
+            net = self.total_debit - self.total_credit
+            return max(Decimal("0.00"), net - self.order.reserved_credit)
         return max(Decimal("0.00"), -self.closing_balance)
 
     @property
@@ -389,7 +403,9 @@ def order_lines(order):
 
 def order_recap(order, lines=None) -> Recap:
     """The manual's "Récapitulatif réservations": balance, per child × meal kind the
-    cancelled and ordered meals, then what is to pay or the new balance."""
+    cancelled and ordered meals, then what is to pay or the new balance. The credit that
+    the household's other orders awaiting payment count on is not there to spend."""
+    from booking import credit
     from ledger import selectors as ledger_selectors
 
     lines = order_lines(order) if lines is None else lines
@@ -417,6 +433,7 @@ def order_recap(order, lines=None) -> Recap:
         rows=rows,
         total_credit=sum((row.cancelled_amount for row in rows), Decimal("0.00")),
         total_debit=sum((row.ordered_amount for row in rows), Decimal("0.00")),
+        reserved_elsewhere=credit.reserved_by_other_orders(order),
     )
 
 

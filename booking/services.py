@@ -2,14 +2,17 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import selectors
+from booking import credit, selectors
+from booking.credit import NothingToPay, lock_household  # noqa: F401 - this module's contract
 from booking.models import DeadlineRule, Order, OrderLine, Reservation, Service, SiteDay
+from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from notifications.services import queue_email
 from portal.selectors import guardians_of
@@ -304,6 +307,8 @@ def _apply(order, additions, cancellations, reservations, enrolments, now):
 
 
 def _locked_order(order, household) -> Order:
+    """The household's lock first (credit), then the order's row."""
+    credit.lock_household(household)
     return (
         Order.objects.select_for_update()
         .select_related("service", "household", "created_by")
@@ -339,8 +344,10 @@ def validate_order(*, order, household, now=None, allow_debit=False) -> Order:
 
 
 def hold_order(*, order, household, now=None) -> Order:
-    """Payment starts: the new places are held (they count against capacity) until the
-    payment is confirmed, refused, abandoned or the hold expires."""
+    """Payment starts: the new places are held (they count against capacity) and the
+    credit the order counts on is reserved (booking/credit.py) until the payment is
+    confirmed, refused, abandoned or the hold expires. Raises NothingToPay when the credit
+    available covers the order."""
     now = now or timezone.now()
     with transaction.atomic():
         order = _locked_order(order, household)
@@ -348,6 +355,9 @@ def hold_order(*, order, household, now=None) -> Order:
             return order
         _ensure_open_draft(order, now)
         lines = selectors.order_lines(order)
+        recap = selectors.order_recap(order, lines)
+        if not recap.needs_payment:
+            raise NothingToPay()
         enrolments, additions, _cancellations, _reservations = _recheck(order, lines, now)
         Reservation.objects.bulk_create(
             [
@@ -363,9 +373,10 @@ def hold_order(*, order, household, now=None) -> Order:
                 for line in additions
             ]
         )
+        order.reserved_credit = credit.credit_to_reserve(recap)  # while still a draft
         order.status = Order.Status.AWAITING_PAYMENT
         order.expires_at = now + HOLD_LIFETIME
-        order.save(update_fields=["status", "expires_at"])
+        order.save(update_fields=["status", "expires_at", "reserved_credit"])
     return order
 
 
@@ -384,8 +395,9 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
     """The payment is confirmed: the places become reservations, the documents are issued.
 
     Idempotent. A payment confirmed after its hold was released (expired, abandoned) still
-    lands: days that still have room are booked, the others are dropped and their amount,
-    already paid, stays on the account as credit.
+    lands: days that still have room, and that the account (the payment included, less the
+    credit other held orders reserved) still covers, are booked; the others are dropped and
+    their amount, already paid, stays on the account as credit.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -424,7 +436,18 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
                 else:
                     taken[(enrolment.site_id, line.day)] += 1
                     kept.append(line)
-            additions = kept
+            # The credit it counted on was freed with the hold: book only what the account
+            # (the payment included) still covers; the rest of the money stays credit.
+            budget = (
+                ledger_selectors.balance(order.household, order.service.code)
+                - credit.reserved_by_other_orders(order)
+                + sum(
+                    (line.unit_price for line in cancellations if _still_confirmed(current, line)),
+                    Decimal("0.00"),
+                )
+            )
+            additions, uncovered = credit.fits_in_credit(kept, budget)
+            dropped += uncovered
         reservations = {}
         for line in cancellations:
             reservation = current.get((line.child_id, line.meal_kind_id, line.day))
@@ -435,8 +458,14 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
     return Confirmation(order, additions + cancellations, dropped)
 
 
+def _still_confirmed(current, line) -> bool:
+    reservation = current.get((line.child_id, line.meal_kind_id, line.day))
+    return reservation is not None and reservation.status == Reservation.Status.CONFIRMED
+
+
 def release_hold(*, order, status=Order.Status.ABANDONED) -> Order:
-    """Refused, abandoned or expired payment: the held places go back. Idempotent."""
+    """Refused, abandoned or expired payment: the held places and the reserved credit go
+    back. Idempotent."""
     with transaction.atomic():
         order = _locked_order(order, order.household)
         if order.status != Order.Status.AWAITING_PAYMENT:

@@ -151,3 +151,14 @@ def request_password_reset(email: str) -> None:
     )
     if user is not None:
         send_password_reset(user)
+
+
+def lock_household(*, household_id: int) -> None:
+    """Take the household's row lock until the caller's transaction ends.
+
+    Every write that spends or reserves a family's money takes it first, before any other
+    lock (booking's places, ledger counters), so that two guardians, two tabs and an agent
+    acting for the same family go one at a time."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_household needs the caller's transaction.")
+    list(Household.objects.select_for_update().filter(pk=household_id).values_list("pk"))

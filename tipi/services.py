@@ -73,14 +73,18 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
         raise PaymentUnavailable(
             _("Le paiement en ligne n'est pas ouvert : contactez votre mairie.")
         )
-    amount = booking_selectors.order_recap(order).amount_to_pay
-    if amount <= 0:
+    if booking_selectors.order_recap(order).amount_to_pay <= 0:
         raise PaymentUnavailable(_("Cette commande n'a rien à payer."))
 
-    order = booking_services.hold_order(order=order, household=household, now=now)
+    try:
+        order = booking_services.hold_order(order=order, household=household, now=now)
+    except booking_services.NothingToPay as covered:
+        raise PaymentUnavailable(_("Cette commande n'a rien à payer.")) from covered
     live = selectors.live_operation_of(order)
     if live is not None:
         return live  # a second click: the same Treasury page, not a second debt
+    # The held order's amount: fixed under the household lock with the credit it reserved.
+    amount = booking_selectors.order_recap(order).amount_to_pay
 
     commune = current_commune()
     with transaction.atomic():
@@ -251,6 +255,7 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
     """Record the payment, then confirm the order (invoice, credit note, e-mail). The caller
     holds the operation's row lock."""
     order = operation.order
+    booking_services.lock_household(operation.household)  # before the ledger's counters
     payment = ledger_services.record_payment(
         household=operation.household,
         service_code=operation.service_code,
