@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from booking import calendar
+from booking import calendar, one_meal
 from booking.models import (
     Closure,
     DeadlineRule,
@@ -69,6 +69,7 @@ class ServiceRules:
     exceptional_days: dict
     deadlines: dict
     capacity_overrides: dict
+    exceptional_labels: dict = field(default_factory=dict)  # (meal kind id, day) → label
 
     def calendar_for(self, day) -> calendar.SchoolCalendar | None:
         for school_calendar in self.calendars:
@@ -127,11 +128,12 @@ def service_rules(service) -> ServiceRules:
     prices = defaultdict(list)
     for price in Price.objects.filter(meal_kind__service=service).order_by("-valid_from"):
         prices[price.meal_kind_id].append(price)
-    exceptional = defaultdict(list)
-    for meal_kind_id, day in ExceptionalDay.objects.filter(meal_kind__service=service).values_list(
-        "meal_kind_id", "day"
-    ):
+    exceptional, labels = defaultdict(list), {}
+    for meal_kind_id, day, label in ExceptionalDay.objects.filter(
+        meal_kind__service=service
+    ).values_list("meal_kind_id", "day", "label"):
         exceptional[meal_kind_id].append(day)
+        labels[(meal_kind_id, day)] = label
     overrides = {}
     if months:
         first, last = min(months), max(months) + datetime.timedelta(days=31)
@@ -150,6 +152,7 @@ def service_rules(service) -> ServiceRules:
         exceptional_days=exceptional,
         deadlines={rule.action: rule for rule in DeadlineRule.objects.filter(service=service)},
         capacity_overrides=overrides,
+        exceptional_labels=labels,
     )
 
 
@@ -198,6 +201,10 @@ class DayCell:
     disabled: bool
     reason: str
     deadline_text: str
+    # One meal a day (booking/one_meal.py): the exceptional meal's name and price, or which
+    # meal replaces this one; `group` is shared by the cells of one child's day.
+    note: str = ""
+    group: str = ""
 
     @property
     def weekday(self) -> int:
@@ -313,7 +320,7 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
     taken = places_taken({e.site_id for e in enrolments}, first, last)
     children = []
     for enrolment in enrolments:
-        kinds = []
+        kinds, child_cells = [], []
         for meal_kind in rules.meal_kinds:
             month_tabs = []
             for month in months:
@@ -330,11 +337,13 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
                     )
                     for day in rules.days_for(meal_kind, enrolment.planning_group, month)
                 ]
+                child_cells += [(meal_kind, cell) for cell in cells]
                 tab = MonthTab(month, date_format(month, "F Y"), cells)
                 tab.weeks = month_weeks(month, cells)
                 month_tabs.append(tab)
             if any(tab.cells for tab in month_tabs):
                 kinds.append(KindTab(meal_kind, month_tabs))
+        one_meal.make_exclusive(rules, enrolment.child_id, child_cells)
         children.append(ChildTab(enrolment.child, enrolment, kinds))
     return Planning(service=service, children=children, rules=rules)
 
@@ -472,13 +481,25 @@ def count_reservations_this_month() -> int:
 
 
 def kitchen_list(day: datetime.date, site=None):
-    """Meals reserved on `day`: per site and meal kind, the children with class and group."""
-    reservations = (
+    """Meals reserved on `day`: per site and meal kind, the children with class and group.
+
+    A child counts once per service: booked for both (before the one-meal rule), the
+    exceptional meal, which replaces the regular one, is the one listed."""
+    reservations = list(
         Reservation.objects.filter(day=day, status=Reservation.Status.CONFIRMED)
         .filter(Q(site=site) if site else Q())
         .select_related("child", "meal_kind", "site")
         .order_by("site__name", "meal_kind__position", "child__last_name", "child__first_name")
     )
+    kept = {}
+    for reservation in reservations:
+        child_service = (reservation.child_id, reservation.meal_kind.service_id)
+        other = kept.get(child_service)
+        if other is None or (
+            reservation.meal_kind.is_exceptional and not other.meal_kind.is_exceptional
+        ):
+            kept[child_service] = reservation
+    reservations = [r for r in reservations if kept[(r.child_id, r.meal_kind.service_id)] is r]
     groups = {
         (e.child_id, e.service_id): e.planning_group.name
         for e in Enrolment.objects.filter(

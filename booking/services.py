@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import credit, selectors
+from booking import credit, one_meal, selectors
 from booking.credit import NothingToPay, lock_household  # noqa: F401 - this module's contract
 from booking.models import DeadlineRule, Order, OrderLine, Reservation, Service, SiteDay
 from ledger import selectors as ledger_selectors
@@ -141,6 +141,10 @@ def draft_order(
             # The box was locked on the page (deadline, payment pending): not a request.
             continue
         cancellations.append(reservation)
+    cancelled = {(r.child_id, r.meal_kind_id, r.day) for r in cancellations}
+    added = {(child.pk, meal_kind.pk, day) for child, meal_kind, day, _price in additions}
+    for child_id, day in one_meal.conflicts(set(current) - cancelled, added):
+        errors.append(LineError(str(enrolments[child_id].child), day, one_meal.refusal()))
     if errors:
         raise OrderRefused(errors)
     if not additions and not cancellations:
@@ -238,6 +242,10 @@ def _recheck(order, lines, now):
             errors.append(LineError(str(line.child), line.day, problem))
         else:
             reservations[line.pk] = reservation
+    cancelled = {(line.child_id, line.meal_kind_id, line.day) for line in cancellations}
+    added = {(line.child_id, line.meal_kind_id, line.day) for line in additions}
+    for child_id, day in one_meal.conflicts(set(current) - cancelled, added):
+        errors.append(LineError(str(enrolments[child_id].child), day, one_meal.refusal()))
     if errors:
         raise OrderRefused(errors)
     return enrolments, additions, cancellations, reservations
@@ -423,18 +431,22 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
                 {e.site_id for e in enrolments.values()}, min(days), max(days)
             )
             kept = []
+            cancelled = {(line.child_id, line.meal_kind_id, line.day) for line in cancellations}
+            meals_of_day = {(child_id, day) for child_id, _kind, day in set(current) - cancelled}
             for line in additions:
                 enrolment = enrolments.get(line.child_id)
                 key = (line.child_id, line.meal_kind_id, line.day)
                 if (
                     enrolment is None
                     or key in current
+                    or (line.child_id, line.day) in meals_of_day
                     or taken[(enrolment.site_id, line.day)]
                     >= rules.capacity(enrolment.site, line.day)
                 ):
                     dropped.append(line)
                 else:
                     taken[(enrolment.site_id, line.day)] += 1
+                    meals_of_day.add((line.child_id, line.day))
                     kept.append(line)
             # The credit it counted on was freed with the hold: book only what the account
             # (the payment included) still covers; the rest of the money stays credit.

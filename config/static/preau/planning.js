@@ -1,6 +1,8 @@
 // Enhances the planning grid; without it the page works as a plain form.
 // - tabs: one child / meal kind / month visible at a time (links stay usable as anchors);
-// - "Tous les lundis"… and "Comme pour …" act in the page instead of posting.
+// - "Tous les lundis"… and "Comme pour …" act in the page instead of posting;
+// - one meal per child per day: ticking the exceptional meal unticks the regular one of
+//   that day and back (the server refuses both anyway).
 (function () {
   "use strict";
 
@@ -31,6 +33,22 @@
     });
   });
 
+  function othersOfDay(box) {
+    var day = box.getAttribute("data-meal-day");
+    if (!day) { return []; }
+    return Array.prototype.filter.call(
+      document.querySelectorAll("input[data-meal-day=\"" + day + "\"]"),
+      function (other) { return other !== box; }
+    );
+  }
+
+  document.querySelectorAll("input[data-meal-day]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      if (!box.checked) { return; }
+      othersOfDay(box).forEach(function (other) { if (!other.disabled) { other.checked = false; } });
+    });
+  });
+
   function boxes(fieldset) {
     return Array.prototype.slice.call(fieldset.querySelectorAll("input[type=checkbox]:not([disabled])"));
   }
@@ -41,6 +59,8 @@
       var weekday = button.getAttribute("data-shortcut");
       var chosen = boxes(button.closest("fieldset")).filter(function (box) {
         return weekday === "all" || box.getAttribute("data-weekday") === weekday;
+      }).filter(function (box) {
+        return !othersOfDay(box).some(function (other) { return other.checked; });
       });
       var allTicked = chosen.length > 0 && chosen.every(function (box) { return box.checked; });
       chosen.forEach(function (box) { box.checked = !allTicked; });
