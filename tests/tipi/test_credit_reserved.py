@@ -101,7 +101,8 @@ def test_two_guardians_and_an_agent_at_once_spend_the_credit_once(live):
             user=UserFactory(email="sophie.blanchard@example.org", first_name="Sophie"),
         )
         UserFactory(email="agent@clairoix.test", is_staff=True)
-    maxime, lea = free_cells(live, "Maxime", 4), free_cells(live, "Léa", 2)
+    # Days apart, so that no place (SiteDay) lock orders the three: only the household's.
+    maxime, lea = free_cells(live, "Maxime", 4), free_cells(live, "Léa", 8)[-2:]
     bertrand, sophie, agent = Browser(live), Browser(live), Browser(live)
     bertrand.login()
     sophie.login(second.user.email)
