@@ -189,3 +189,13 @@ def test_the_containerfile_copies_every_package():
     assert {"pyproject.toml", "manage.py", "deploy"} <= copied
     assert any(line.startswith("FROM python:3.11") for line in lines)
     assert 'CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"]' in lines
+
+
+def test_pgbouncer_pools_sessions_only():
+    """django-tenants' search_path is a session setting: transaction pooling would hand
+    one commune's search_path to another's queries."""
+    parser = configparser.ConfigParser()
+    parser.read(DEPLOY / "pgbouncer" / "pgbouncer.ini")
+    assert parser["pgbouncer"]["pool_mode"] == "session"
+    assert parser["pgbouncer"]["server_reset_query"] == "DISCARD ALL"
+    assert parser["pgbouncer"]["server_reset_query_always"] == "1"
