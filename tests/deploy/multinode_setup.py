@@ -1,4 +1,5 @@
-"""Data for the multi-node test, run in a subprocess on its own database:
+"""Data for the multi-node test, run in a subprocess on its own (empty) database, which it
+migrates first:
 `python tests/deploy/multinode_setup.py FAMILIES PLACES` prints a JSON description.
 
 One commune "Rush" with a canteen open this month and the next; FAMILIES households of one
@@ -20,6 +21,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from django_tenants.utils import schema_context  # noqa: E402
@@ -35,6 +37,7 @@ from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFacto
 
 
 def main(families: int, places: int):
+    call_command("migrate", interactive=False, verbosity=0)
     commune = create_commune(
         name="Rush", slug="Rush", contact_email="mairie@rush.test", admin_email="admin@rush.test"
     )

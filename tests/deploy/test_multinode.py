@@ -123,7 +123,6 @@ def cluster(tmp_path_factory):
     }
     admin_sql(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)", f"CREATE DATABASE {DB}")
     run = {"cwd": ROOT, "env": env, "check": True, "capture_output": True, "text": True}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], **run, timeout=300)
     described = subprocess.run(
         [sys.executable, "tests/deploy/multinode_setup.py", str(FAMILIES), str(PLACES)],
         **run, timeout=300,
