@@ -39,5 +39,8 @@ access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(D)sus "%
 # trusts from its own TRUSTED_PROXIES setting.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # /dev/shm for the worker heartbeat files: a slow disk never makes a worker look dead.
-worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm" if os.path.isdir("/dev/shm") else None)
+_SHM = "/dev/shm"  # noqa: S108 - gunicorn's documented heartbeat folder, shared memory
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or (
+    _SHM if os.path.isdir(_SHM) else None
+)
 proc_name = "preau-web"
