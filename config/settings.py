@@ -33,9 +33,10 @@ DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path once per schema switch instead of before every query (half the round trips).
 TENANT_LIMIT_SET_CALLS = True
 # `migrate` skips the schemas already up to date, then runs the rest (tenants/migration.py);
-# from this many schemas left it uses django-tenants' multiprocessing executor.
+# from this many schemas left it uses django-tenants' multiprocessing executor. 0 = never:
+# on 2 cores shared with PostgreSQL, parallel was no faster (make bench, ARCHITECTURE.md).
 GET_EXECUTOR_FUNCTION = "tenants.migration.get_executor"
-TENANT_MIGRATE_PARALLEL_FROM = env.int("TENANT_MIGRATE_PARALLEL_FROM", default=20)
+TENANT_MIGRATE_PARALLEL_FROM = env.int("TENANT_MIGRATE_PARALLEL_FROM", default=0)
 TENANT_MULTIPROCESSING_MAX_PROCESSES = env.int("TENANT_MIGRATE_PROCESSES", default=2)
 
 SHARED_APPS = [

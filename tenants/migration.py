@@ -6,7 +6,7 @@ all of them costs N scans of a catalog that grows with N. Most passes have nothi
 most schemas, so before handing the schemas to django-tenants' executor we read every
 schema's `django_migrations` in a few batched queries and leave out those that already list
 every migration on disk. What is left runs in django-tenants' standard executor, or its
-multiprocessing one when there are many (`TENANT_MIGRATE_PARALLEL_FROM`).
+multiprocessing one when there are many (`TENANT_MIGRATE_PARALLEL_FROM`, off by default).
 
 Wired in by the `GET_EXECUTOR_FUNCTION` setting, which django-tenants' `migrate` reads.
 
@@ -113,7 +113,7 @@ def get_executor(codename=None):
                 parallel_from = getattr(settings, "TENANT_MIGRATE_PARALLEL_FROM", None)
                 using = self.options.get("database", "default")
                 in_transaction = connections[using].in_atomic_block
-                parallel = parallel_from is not None and count >= parallel_from
+                parallel = bool(parallel_from) and count >= parallel_from
                 name = "multiprocessing" if parallel and not in_transaction else "standard"
             return tenants_get_executor(name)(self.args, self.options)
 
