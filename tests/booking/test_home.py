@@ -3,7 +3,7 @@
 import datetime
 import re
 
-from booking import home, selectors, services
+from booking import selectors, services
 from ledger import services as ledger_services
 from tests.booking.conftest import paris
 
@@ -11,6 +11,8 @@ NOW = paris(2026, 12, 15, 9, 0)  # a Tuesday; Christmas holidays from the 19th
 
 
 def test_the_summary_per_service(canteen_2027, blanchard):
+    from booking import home
+
     c = canteen_2027
     january_4 = datetime.date(2027, 1, 4)
     order = services.draft_order(
@@ -29,7 +31,7 @@ def test_the_summary_per_service(canteen_2027, blanchard):
     ]
     meals = {child.name: child.meals for child in summary.children}
     assert meals == {"Maxime": [(january_4, "", False)], "Léa": []}
-    assert summary.next_cutoff == "Réservez avant le jeudi 31/12 à 10:00 pour le lundi 04/01."
+    assert summary.next_cutoff == "Réservez avant le mercredi 30/12 à 10:00 pour le lundi 04/01."
     assert [d.number for d in summary.documents] == [order_invoice_number(blanchard)]
 
 
@@ -40,6 +42,8 @@ def order_invoice_number(blanchard):
 
 
 def test_next_weeks_cutoff_is_said_as_such(canteen_2027, blanchard):
+    from booking import home
+
     rules = selectors.service_rules(canteen_2027.service)
     # Thursday 07/01 at 11:00: Monday 11/01's cut-off is Thursday 07/01 10:00, gone; the
     # next is Tuesday 12/01's, Friday 08/01 at 10:00: next week.
@@ -62,5 +66,6 @@ def test_the_home_page_links_each_answer_to_its_page(parent_client, canteen, bla
     assert "Prochains repas réservés" in text and "Maxime : aucun repas réservé" in text
     assert "Réservez avant le" in text
     assert "Règlement n° RG" in text
-    for url in ("reservations/cant/compte/", "reservations/cant/reservation/", "compte/RG"):
+    assert 'href="/Clairoix/reservations/cant/compte/"' in html  # the balance → the statement
+    for url in ("reservations/cant/reservation/", "reservations/cant/compte/RG"):
         assert f'href="/Clairoix/{url}' in html, url
