@@ -70,6 +70,7 @@ class ServiceRules:
     deadlines: dict
     capacity_overrides: dict
     exceptional_labels: dict = field(default_factory=dict)  # (meal kind id, day) → label
+    closure_reasons: dict = field(default_factory=dict)  # day → reason
 
     def calendar_for(self, day) -> calendar.SchoolCalendar | None:
         for school_calendar in self.calendars:
@@ -113,6 +114,34 @@ class ServiceRules:
             return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=calendar.PARIS)
         return calendar.rule_cutoff(rule, day)
 
+    def closed_days_for(self, meal_kind, planning_group, month) -> list[datetime.date]:
+        """Closure days the meal kind would have been served, shown "fermé : <motif>"."""
+        days = []
+        for day in sorted(self.closure_reasons):
+            if day.replace(day=1) != month:
+                continue
+            school_calendar = self.calendar_for(day)
+            if school_calendar is None:
+                continue
+            if meal_kind.is_exceptional:
+                served = day in self.exceptional_days.get(meal_kind.pk, [])
+            else:
+                served = day.weekday() in planning_group.weekdays
+            if served and not calendar.is_public_holiday(day):
+                days.append(day)
+        return days
+
+    def off_day_words(self, day) -> str:
+        """Why a day of the month has no box: said in words, not left blank."""
+        if calendar.is_public_holiday(day):
+            return _("férié")
+        school_calendar = self.calendar_for(day)
+        if school_calendar and calendar.school_holiday_name(day, school_calendar.zone):
+            return _("vacances")
+        if day in self.closure_reasons:
+            return closed_words(self.closure_reasons[day])
+        return _("pas de repas")
+
     def capacity(self, site, day) -> int:
         override = self.capacity_overrides.get((site.pk, day))
         return site.default_capacity if override is None else override
@@ -120,7 +149,8 @@ class ServiceRules:
 
 def service_rules(service) -> ServiceRules:
     months = open_months(service)
-    closures = frozenset(Closure.objects.filter(service=service).values_list("day", flat=True))
+    closure_reasons = dict(Closure.objects.filter(service=service).values_list("day", "reason"))
+    closures = frozenset(closure_reasons)
     calendars = [
         calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, closures)
         for year in SchoolYear.objects.all()
@@ -153,6 +183,7 @@ def service_rules(service) -> ServiceRules:
         deadlines={rule.action: rule for rule in DeadlineRule.objects.filter(service=service)},
         capacity_overrides=overrides,
         exceptional_labels=labels,
+        closure_reasons=closure_reasons,
     )
 
 
@@ -192,15 +223,20 @@ def household_reservations(household, service, first, last) -> dict:
 # The planning grid ---------------------------------------------------------------------
 
 
+def closed_words(reason: str) -> str:
+    return _("fermé : %(reason)s") % {"reason": reason} if reason else _("fermé")
+
+
 @dataclass
 class DayCell:
     day: datetime.date
     key: str
     checked: bool
-    state: str  # "reserved", "held" or "free"
+    state: str  # "reserved", "held", "free" or "closed"
     disabled: bool
     reason: str
     deadline_text: str
+    deadline_short: str = ""  # the phone's form: "jusqu'au 05/01 10:00"
     # One meal a day (booking/one_meal.py): the exceptional meal's name and price, or which
     # meal replaces this one; `group` is shared by the cells of one child's day.
     note: str = ""
@@ -209,6 +245,23 @@ class DayCell:
     @property
     def weekday(self) -> int:
         return self.day.weekday()
+
+    @property
+    def to_cancel(self) -> bool:
+        """A paid day unticked in the page: it will be cancelled, it is no longer "réservé"."""
+        return self.state == "reserved" and not self.checked and not self.disabled
+
+    @property
+    def added(self) -> bool:
+        return self.state == "free" and self.checked and not self.disabled
+
+
+@dataclass
+class OffDay:
+    """A day of the month without a box, and why: "férié", "vacances", "pas de repas"."""
+
+    day: datetime.date
+    words: str
 
 
 @dataclass
@@ -221,6 +274,11 @@ class MonthTab:
     @property
     def weekdays(self) -> list[int]:
         return sorted({cell.weekday for cell in self.cells})
+
+    @property
+    def paid_to_cancel_if_unticked(self) -> int:
+        """What "Tout décocher" would cancel: the paid days still ticked and changeable."""
+        return sum(1 for c in self.cells if c.state == "reserved" and c.checked and not c.disabled)
 
     @property
     def columns(self) -> list[str]:
@@ -253,15 +311,25 @@ class Planning:
                 for month_tab in kind_tab.months:
                     yield child_tab, kind_tab, month_tab
 
+    def changes(self) -> tuple[int, int]:
+        """(days added, paid days cancelled) by the state shown, against what is stored."""
+        added = cancelled = 0
+        for _child, _kind, month_tab in self.cells():
+            added += sum(1 for cell in month_tab.cells if cell.added)
+            cancelled += sum(1 for cell in month_tab.cells if cell.to_cancel)
+        return added, cancelled
 
-def month_weeks(month, cells) -> list[list]:
-    """Rows Monday→Friday (or →Sunday if a weekend day is served) for a calendar table."""
+
+def month_weeks(month, cells, rules=None) -> list[list]:
+    """Rows Monday→Friday (or →Sunday if a weekend day is served) for a calendar table.
+    A day without a box is an OffDay saying why (with `rules`) or the bare date."""
     by_day = {cell.day: cell for cell in cells}
     width = 7 if any(cell.weekday >= 5 for cell in cells) else 5
     weeks, week = [], [None] * width
     for day in calendar.month_days(month):
         if day.weekday() < width:
-            week[day.weekday()] = by_day.get(day, day)
+            off = OffDay(day, rules.off_day_words(day)) if rules is not None else day
+            week[day.weekday()] = by_day.get(day, off)
         if day.weekday() == 6 or day == calendar.month_days(month)[-1]:
             if any(week):
                 weeks.append(week)
@@ -273,11 +341,17 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
     """The state of one checkbox: checked, disabled and why, and its cut-off."""
     key = cell_key(enrolment.child_id, meal_kind.pk, day)
     if reservation is not None and reservation.status == Reservation.Status.HELD:
-        return DayCell(day, key, True, "held", True, _("en attente de paiement"), "")
+        # The state says it ("en attente de paiement"): no reason repeating it.
+        return DayCell(day, key, True, "held", True, "", "")
     reserved = reservation is not None
+    if day in rules.closure_reasons:
+        return DayCell(
+            day, key, reserved, "closed", True, closed_words(rules.closure_reasons[day]), ""
+        )
     action = DeadlineRule.Action.CANCEL if reserved else DeadlineRule.Action.BOOK
     cutoff = rules.cutoff(action, day)
     deadline_text = calendar.describe_cutoff(cutoff)
+    deadline_short = _("jusqu'au %(when)s") % {"when": calendar.describe_cutoff_short(cutoff)}
     checked = reserved if wanted is None else key in wanted
     if now >= cutoff:
         return DayCell(
@@ -288,10 +362,13 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
             True,
             _("délai dépassé"),
             _("modifiable jusqu'au %(when)s") % {"when": deadline_text},
+            "",
         )
     full = taken[(enrolment.site_id, day)] >= rules.capacity(enrolment.site, day)
     if full and not reserved:
-        return DayCell(day, key, False, "free", True, _("complet"), _("plus de place disponible"))
+        return DayCell(
+            day, key, False, "free", True, _("complet"), _("plus de place disponible"), ""
+        )
     return DayCell(
         day,
         key,
@@ -300,6 +377,7 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
         False,
         "",
         _("modifiable jusqu'au %(when)s") % {"when": deadline_text},
+        deadline_short,
     )
 
 
@@ -335,11 +413,14 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
                         now,
                         wanted,
                     )
-                    for day in rules.days_for(meal_kind, enrolment.planning_group, month)
+                    for day in sorted(
+                        rules.days_for(meal_kind, enrolment.planning_group, month)
+                        + rules.closed_days_for(meal_kind, enrolment.planning_group, month)
+                    )
                 ]
                 child_cells += [(meal_kind, cell) for cell in cells]
                 tab = MonthTab(month, date_format(month, "F Y"), cells)
-                tab.weeks = month_weeks(month, cells)
+                tab.weeks = month_weeks(month, cells, rules)
                 month_tabs.append(tab)
             if any(tab.cells for tab in month_tabs):
                 kinds.append(KindTab(meal_kind, month_tabs))
@@ -353,14 +434,24 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
 
 @dataclass
 class RecapRow:
+    """One line of the recap: a child, a meal kind, cancelled or ordered, at one unit price
+    (an order across a price change has one row per price), with its days."""
+
     child_name: str
     meal_kind: str
-    cancelled_quantity: int
-    cancelled_price: Decimal
-    cancelled_amount: Decimal
-    ordered_quantity: int
-    ordered_price: Decimal
-    ordered_amount: Decimal
+    action: str  # OrderLine.Action: "cancel" or "add"
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    days: list
+
+    @property
+    def is_cancellation(self) -> bool:
+        return self.action == OrderLine.Action.CANCEL
+
+    @property
+    def group(self) -> str:
+        return f"{self.child_name} — {self.meal_kind}"
 
 
 @dataclass
@@ -412,36 +503,41 @@ def order_lines(order):
 
 def order_recap(order, lines=None) -> Recap:
     """The manual's "Récapitulatif réservations": balance, per child × meal kind the
-    cancelled and ordered meals, then what is to pay or the new balance. The credit that
-    the household's other orders awaiting payment count on is not there to spend."""
+    cancelled then ordered meals, one row per unit price with its days (as the invoice
+    lists them), then what is to pay or the new balance. The credit that the household's
+    other orders awaiting payment count on is not there to spend."""
     from booking import credit
     from ledger import selectors as ledger_selectors
 
     lines = order_lines(order) if lines is None else lines
-    groups = defaultdict(lambda: {"add": [], "cancel": []})
+    groups = defaultdict(list)  # insertion order: child, meal kind, day
     for line in lines:
-        groups[(line.child, line.meal_kind)][line.action].append(line)
+        groups[(line.child, line.meal_kind)].append(line)
     rows = []
-    for (child, meal_kind), actions in groups.items():
-        cancelled, ordered = actions["cancel"], actions["add"]
-        rows.append(
-            RecapRow(
-                child_name=str(child),
-                meal_kind=meal_kind.name,
-                cancelled_quantity=len(cancelled),
-                cancelled_price=cancelled[0].unit_price if cancelled else Decimal("0.00"),
-                cancelled_amount=sum((line.unit_price for line in cancelled), Decimal("0.00")),
-                ordered_quantity=len(ordered),
-                ordered_price=ordered[0].unit_price if ordered else Decimal("0.00"),
-                ordered_amount=sum((line.unit_price for line in ordered), Decimal("0.00")),
-            )
-        )
+    for (child, meal_kind), group in groups.items():
+        for action in (OrderLine.Action.CANCEL, OrderLine.Action.ADD):
+            by_price = defaultdict(list)
+            for line in group:
+                if line.action == action:
+                    by_price[line.unit_price].append(line.day)
+            for unit_price, days in sorted(by_price.items(), key=lambda item: min(item[1])):
+                rows.append(
+                    RecapRow(
+                        child_name=str(child),
+                        meal_kind=meal_kind.name,
+                        action=action,
+                        quantity=len(days),
+                        unit_price=unit_price,
+                        amount=unit_price * len(days),
+                        days=sorted(days),
+                    )
+                )
     return Recap(
         order=order,
         opening_balance=ledger_selectors.balance(order.household, order.service.code),
         rows=rows,
-        total_credit=sum((row.cancelled_amount for row in rows), Decimal("0.00")),
-        total_debit=sum((row.ordered_amount for row in rows), Decimal("0.00")),
+        total_credit=sum((r.amount for r in rows if r.is_cancellation), Decimal("0.00")),
+        total_debit=sum((r.amount for r in rows if not r.is_cancellation), Decimal("0.00")),
         reserved_elsewhere=credit.reserved_by_other_orders(order),
     )
 
@@ -461,6 +557,15 @@ def wanted_keys_of_draft(order) -> set[str]:
         else:
             wanted.discard(key)
     return wanted
+
+
+def orders_awaiting_payment(household) -> list[Order]:
+    """The household's orders whose places are held while a card payment is pending."""
+    return list(
+        Order.objects.select_related("service", "household", "created_by")
+        .filter(household=household, status=Order.Status.AWAITING_PAYMENT)
+        .order_by("created_at")
+    )
 
 
 def order_of_household(household, order_id) -> Order | None:

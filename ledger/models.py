@@ -221,6 +221,16 @@ class Document(models.Model):
             return _("Annul n° %(number)s") % {"number": self.number}
         return _("règlement n° %(number)s") % {"number": self.number}
 
+    @property
+    def tagged_label(self) -> str:
+        """The label after its row tag ("Réservation", "Annulation", "Règlement"), so that
+        no word is said twice: "Règlement n° RG…", "Annulation avoir n° AV…"."""
+        if self.kind == self.Kind.PAYMENT:
+            return _("n° %(number)s") % {"number": self.number}
+        if self.kind == self.Kind.CREDIT_NOTE:
+            return _("avoir n° %(number)s") % {"number": self.number}
+        return self.label
+
 
 class Line(models.Model):
     """One line of an invoice or credit note: a child's meal on a day."""

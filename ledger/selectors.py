@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -16,6 +17,12 @@ from ledger.models import Account, Document, ServiceBook
 ZERO = Decimal("0.00")
 # What list pages never show: the printed header and the observations.
 LIST_DEFERRED = ("snapshot", "observations", "reason")
+# On one day: the invoice, then what cancels it, then the payment that settles it.
+KIND_RANK = Case(
+    When(kind=Document.Kind.INVOICE, then=Value(0)),
+    When(kind=Document.Kind.CREDIT_NOTE, then=Value(1)),
+    default=Value(2),
+)
 
 
 def _signed_sum(prefix: str = ""):
@@ -101,7 +108,11 @@ def statement(household, service_code: str, start: datetime.date, end: datetime.
                 issued_at__lt=_instant(end),
             )
             .defer(*LIST_DEFERRED)
-            .order_by("issued_at", "id")
+            .annotate(
+                day=TruncDate("issued_at", tzinfo=timezone.get_current_timezone()),
+                kind_rank=KIND_RANK,
+            )
+            .order_by("day", "kind_rank", "number")
         )
     closing = opening
     for document in documents:
@@ -134,6 +145,31 @@ def document_of(household, service_code: str, number: str) -> Document:
     if document is None:
         raise Http404("No such document for this household")
     return document
+
+
+def settling_payment(document: Document) -> Document | None:
+    """The payment recorded for the same order as this invoice (a card payment through the
+    Treasury names its order), if any: the invoice is then "acquittée"."""
+    if document.kind != Document.Kind.INVOICE or not document.order_reference:
+        return None
+    return (
+        Document.objects.filter(
+            account_id=document.account_id,
+            kind=Document.Kind.PAYMENT,
+            order_reference=document.order_reference,
+        )
+        .order_by("issued_at", "id")
+        .first()
+    )
+
+
+def latest_documents(household, service_code: str, limit: int = 3) -> list[Document]:
+    """The household's newest invoices, credit notes and payments of a service."""
+    return list(
+        Document.objects.filter(account__household=household, account__service__code=service_code)
+        .defer(*LIST_DEFERRED)
+        .order_by("-issued_at", "-id")[:limit]
+    )
 
 
 @dataclass

@@ -138,8 +138,11 @@ def record_payment(
     idempotency_key: str,
     treasury_reference: str = "",
     paid_at=None,
+    order_reference: str = "",
 ) -> Payment:
-    """A credit for money received: by card through PayFiP, or at the town hall."""
+    """A credit for money received: by card through PayFiP, or at the town hall.
+    `order_reference` names the order a card payment settles (its invoice then says
+    "Acquittée")."""
     if mode not in PaymentMode.values:
         raise ValidationError(_("Mode de règlement inconnu : %(mode)s") % {"mode": mode})
     return _issue(
@@ -148,7 +151,7 @@ def record_payment(
         service_code=service_code,
         lines=[],
         author=recorded_by,
-        order_reference="",
+        order_reference=order_reference,
         idempotency_key=idempotency_key,
         issued_at=paid_at,
         amount=amount,

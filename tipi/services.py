@@ -140,6 +140,21 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
     return operation
 
 
+def abandon_payment(*, household, order_id, actor) -> bool:
+    """ "Abandonner" from the pending-payment banner: the household's own order awaiting
+    payment gives its places back (booking's release_hold). The Treasury page may still
+    be paid: that payment then lands as any late one (days with room, the rest credit).
+    Returns False when there is nothing of this household's to abandon."""
+    order = booking_selectors.order_of_household(household, order_id)
+    if order is None or order.status != Order.Status.AWAITING_PAYMENT:
+        return False
+    booking_services.release_hold(order=order, status=Order.Status.ABANDONED)
+    operation = selectors.live_operation_of(order)
+    if operation is not None:
+        _event(operation, "abandoned_by_parent", order.reference, actor)
+    return True
+
+
 # Settle --------------------------------------------------------------------------------
 
 
@@ -265,6 +280,7 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
         idempotency_key=f"payfip:{operation.refdet}",
         treasury_reference=f"PayFiP {operation.refdet} aut. {numauto}".strip(),
         paid_at=paid_at,
+        order_reference=order.reference,
     )
     confirmation = booking_services.confirm_held_order(order=order)
     operation.status = Status.PAID
