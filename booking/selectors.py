@@ -1,6 +1,7 @@
 """Reads: the planning grid, prices, places, recaps. Query counts do not grow with the
 number of children, months or days: everything is loaded in bulk, then computed."""
 
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ class ServiceRules:
     exceptional_days: dict
     deadlines: dict
     capacity_overrides: dict
+    closures: dict = field(default_factory=dict)  # day → reason
 
     def calendar_for(self, day) -> calendar.SchoolCalendar | None:
         for school_calendar in self.calendars:
@@ -95,6 +97,22 @@ class ServiceRules:
             days += school_calendar.planning_days(month, planning_group.weekdays)
         return sorted(days)
 
+    def closed_days_for(self, meal_kind, planning_group, month) -> list[datetime.date]:
+        """Days that would be served but for a closure: the grid shows them "fermé"."""
+        days = []
+        for day in self.closures:
+            school_calendar = self.calendar_for(day)
+            if day.replace(day=1) != month or school_calendar is None:
+                continue
+            if meal_kind.is_exceptional:
+                if day in self.exceptional_days.get(meal_kind.pk, []):
+                    days.append(day)
+            elif day.weekday() in planning_group.weekdays and dataclasses.replace(
+                school_calendar, closures=frozenset()
+            ).is_open(day):
+                days.append(day)
+        return sorted(days)
+
     def is_planned(self, meal_kind, planning_group, day) -> bool:
         return self.in_open_months(day) and day in self.days_for(
             meal_kind, planning_group, day.replace(day=1)
@@ -119,9 +137,9 @@ class ServiceRules:
 
 def service_rules(service) -> ServiceRules:
     months = open_months(service)
-    closures = frozenset(Closure.objects.filter(service=service).values_list("day", flat=True))
+    closures = dict(Closure.objects.filter(service=service).values_list("day", "reason"))
     calendars = [
-        calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, closures)
+        calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, frozenset(closures))
         for year in SchoolYear.objects.all()
     ]
     prices = defaultdict(list)
@@ -150,6 +168,16 @@ def service_rules(service) -> ServiceRules:
         exceptional_days=exceptional,
         deadlines={rule.action: rule for rule in DeadlineRule.objects.filter(service=service)},
         capacity_overrides=overrides,
+        closures=closures,
+    )
+
+
+def closed_days(service, first: datetime.date, last: datetime.date) -> dict:
+    """day → reason of the service's closures between two days."""
+    return dict(
+        Closure.objects.filter(service=service, day__range=(first, last)).values_list(
+            "day", "reason"
+        )
     )
 
 
@@ -194,7 +222,7 @@ class DayCell:
     day: datetime.date
     key: str
     checked: bool
-    state: str  # "reserved", "held" or "free"
+    state: str  # "reserved", "held", "free" or "closed"
     disabled: bool
     reason: str
     deadline_text: str
@@ -296,6 +324,15 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
     )
 
 
+def closed_cell(rules, enrolment, meal_kind, day) -> DayCell:
+    """A day the commune closed: shown, never bookable, with the reason."""
+    reason = rules.closures.get(day, "")
+    text = _("fermé : %(reason)s") % {"reason": reason} if reason else _("fermé")
+    return DayCell(
+        day, cell_key(enrolment.child_id, meal_kind.pk, day), False, "closed", True, text, ""
+    )
+
+
 def planning_for(household, service, now=None, wanted=None) -> Planning:
     """The grid: child tabs → meal kind tabs → month tabs → one cell per open day.
 
@@ -330,6 +367,12 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
                     )
                     for day in rules.days_for(meal_kind, enrolment.planning_group, month)
                 ]
+                closed = rules.closed_days_for(meal_kind, enrolment.planning_group, month)
+                if closed:
+                    cells = sorted(
+                        cells + [closed_cell(rules, enrolment, meal_kind, d) for d in closed],
+                        key=lambda cell: cell.day,
+                    )
                 tab = MonthTab(month, date_format(month, "F Y"), cells)
                 tab.weeks = month_weeks(month, cells)
                 month_tabs.append(tab)

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import selectors
+from booking import billing, selectors
 from booking.models import DeadlineRule, Order, OrderLine, Reservation, Service, SiteDay
 from ledger import services as ledger
 from notifications.services import queue_email
@@ -196,7 +196,6 @@ def _lock_site_days(pairs):
 def _recheck(order, lines, now):
     """Lock the places, re-check every line; returns (additions, cancellations) with the
     enrolment of each added child. Raises OrderRefused naming each failing day."""
-    rules = selectors.service_rules(order.service)
     enrolments = {e.child_id: e for e in selectors.enrolments_of(order.household, order.service)}
     additions = [line for line in lines if line.action == OrderLine.Action.ADD]
     cancellations = [line for line in lines if line.action == OrderLine.Action.CANCEL]
@@ -207,6 +206,7 @@ def _recheck(order, lines, now):
     if errors:
         raise OrderRefused(errors)
     _lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)
+    rules = selectors.service_rules(order.service)  # after the locks: sees a closure just made
 
     days = [line.day for line in lines]
     taken = selectors.places_taken({e.site_id for e in enrolments.values()}, min(days), max(days))
@@ -288,11 +288,16 @@ def _apply(order, additions, cancellations, reservations, enrolments, now):
             order_reference=order.reference,
             idempotency_key=f"order:{order.pk}:invoice",
         )
-    if cancellations:
+    plan = billing.credit_plan(
+        household=order.household,
+        service=order.service,
+        meals=[(reservations[line.pk], line.child, line.meal_kind) for line in cancellations],
+    )
+    if plan.lines:
         ledger.issue_credit_note(
             household=order.household,
             service_code=order.service.code,
-            lines=_document_lines(cancellations),
+            lines=plan.lines,
             ordered_by=order.created_by,
             order_reference=order.reference,
             idempotency_key=f"order:{order.pk}:credit",
@@ -402,7 +407,10 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
         current = selectors.household_reservations(
             order.household, order.service, min(days), max(days)
         )
-        dropped = []
+        # A day closed meanwhile is not booked: its amount, paid, stays as credit.
+        closed = selectors.closed_days(order.service, min(days), max(days))
+        dropped = [line for line in additions if line.day in closed]
+        additions = [line for line in additions if line.day not in closed]
         if order.status != Order.Status.AWAITING_PAYMENT:
             # The held places were released: take again those that are still free.
             _lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)

@@ -151,3 +151,11 @@ def request_password_reset(email: str) -> None:
     )
     if user is not None:
         send_password_reset(user)
+
+
+def lock_households(*, household_ids) -> list[Household]:
+    """Lock households in the caller's transaction, always in id order (the lock order every
+    writer follows: households first, then capacity rows), so two writers never deadlock."""
+    return list(
+        Household.objects.select_for_update().filter(pk__in=set(household_ids)).order_by("pk")
+    )
