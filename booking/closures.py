@@ -5,9 +5,11 @@ the closure rows with who did it, the day's reservations cancelled, one credit n
 household for the meals that were booked, one e-mail per family. Deleting a closure re-opens
 the day for new reservations and re-books nothing.
 
-Lock order, as every writer: households (by id), the orders awaiting payment (by id), then
-the capacity rows (site, day). A reservation made meanwhile either committed before those
-locks (and is found after them) or waits for them and then sees the closure.
+Lock order, as every writer: households (by id), then the capacity rows (site, day). An order
+being validated, held, paid or released holds its household's row (booking.services
+._locked_order), so it waits for the closure or the closure waits for it; a reservation made
+by another household meanwhile either committed before the capacity locks (and is found, and
+the closure starts again with its household) or waits for them and then sees the closure.
 """
 
 import datetime
@@ -15,13 +17,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from booking import billing, selectors
-from booking.models import Closure, Enrolment, Order, Reservation, Service
+from booking.models import Closure, Enrolment, Reservation, Service
 from booking.services import _lock_site_days
 from ledger import services as ledger
 from ledger.money import format_euros
@@ -146,27 +148,24 @@ def _close(service, days, reason, closed_by, now) -> ClosureResult:
         raise ClosureRefused(_("Ces jours sont déjà fermés."))
     household_ids = set(_active(service, days).values_list("child__household_id", flat=True))
     households = {h.pk: h for h in portal_services.lock_households(household_ids=household_ids)}
-    held_order_ids = set(
-        _active(service, days)
-        .filter(status=Reservation.Status.HELD)
-        .values_list("order_id", flat=True)
-    )
-    list(
-        Order.objects.select_for_update()
-        .filter(pk__in=held_order_ids, status=Order.Status.AWAITING_PAYMENT)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
     site_ids = set(Enrolment.objects.filter(service=service).values_list("site_id", flat=True))
     site_ids |= set(_active(service, days).values_list("site_id", flat=True))
     _lock_site_days((site_id, d) for site_id in site_ids for d in days)
-
-    closures = Closure.objects.bulk_create(
-        [
-            Closure(service=service, day=d, reason=reason, closed_by=closed_by, closed_at=now)
-            for d in days
-        ]
-    )
+    # Another agent closing the same days waited for those locks: refuse, do not fail.
+    if Closure.objects.filter(service=service, day__in=days).exists():
+        raise ClosureRefused(_("Ces jours viennent d'être fermés par quelqu'un d'autre."))
+    try:
+        with transaction.atomic():
+            closures = Closure.objects.bulk_create(
+                [
+                    Closure(
+                        service=service, day=d, reason=reason, closed_by=closed_by, closed_at=now
+                    )
+                    for d in days
+                ]
+            )
+    except IntegrityError:
+        raise ClosureRefused(_("Ces jours viennent d'être fermés par quelqu'un d'autre.")) from None
     reservations = list(
         _active(service, days)
         .select_for_update(of=("self",))

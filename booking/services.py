@@ -60,6 +60,8 @@ def save_service(service: Service) -> Service:
 def _check_addition(rules, enrolment, meal_kind, day, now, taken, overrides_deadlines):
     if meal_kind.service_id != rules.service.pk:
         return _("type de repas inconnu")
+    if day in rules.closures:
+        return _("service fermé ce jour (%(reason)s)") % {"reason": rules.closures[day]}
     if not rules.is_planned(meal_kind, enrolment.planning_group, day):
         return _("ce jour n'est pas au planning de l'enfant")
     if not overrides_deadlines and now >= rules.cutoff(DeadlineRule.Action.BOOK, day):
@@ -309,8 +311,10 @@ def _apply(order, additions, cancellations, reservations, enrolments, now):
 
 
 def _locked_order(order, household) -> Order:
+    # The order's and its household's rows only: locking the joined service row too would
+    # queue every writer of the service behind it (and deadlock a closure's commit).
     return (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self", "household"))
         .select_related("service", "household", "created_by")
         .get(pk=order.pk, household=household)
     )

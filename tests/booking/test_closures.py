@@ -151,8 +151,8 @@ def test_the_grid_shows_the_closed_day_and_a_later_order_cancels_nothing(
     recap = selectors.order_recap(order)
     assert recap.total_credit == Decimal("0.00")
 
-    # Booking the closed day by a forged post is refused.
-    with pytest.raises(services.OrderRefused):
+    # Booking the closed day by a forged post is refused, saying why.
+    with pytest.raises(services.OrderRefused, match="service fermé ce jour"):
         services.draft_order(
             household=blanchard.household,
             service=c.service,
