@@ -1,6 +1,7 @@
 """Reads: the planning grid, prices, places, recaps. Query counts do not grow with the
 number of children, months or days: everything is loaded in bulk, then computed."""
 
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -70,7 +71,7 @@ class ServiceRules:
     deadlines: dict
     capacity_overrides: dict
     exceptional_labels: dict = field(default_factory=dict)  # (meal kind id, day) → label
-    closure_reasons: dict = field(default_factory=dict)  # day → reason
+    closures: dict = field(default_factory=dict)  # day → reason
 
     def calendar_for(self, day) -> calendar.SchoolCalendar | None:
         for school_calendar in self.calendars:
@@ -117,7 +118,7 @@ class ServiceRules:
     def closed_days_for(self, meal_kind, planning_group, month) -> list[datetime.date]:
         """Closure days the meal kind would have been served, shown "fermé : <motif>"."""
         days = []
-        for day in sorted(self.closure_reasons):
+        for day in sorted(self.closures):
             if day.replace(day=1) != month:
                 continue
             school_calendar = self.calendar_for(day)
@@ -138,8 +139,8 @@ class ServiceRules:
         school_calendar = self.calendar_for(day)
         if school_calendar and calendar.school_holiday_name(day, school_calendar.zone):
             return _("vacances")
-        if day in self.closure_reasons:
-            return closed_words(self.closure_reasons[day])
+        if day in self.closures:
+            return closed_words(self.closures[day])
         return _("pas de repas")
 
     def capacity(self, site, day) -> int:
@@ -149,10 +150,9 @@ class ServiceRules:
 
 def service_rules(service) -> ServiceRules:
     months = open_months(service)
-    closure_reasons = dict(Closure.objects.filter(service=service).values_list("day", "reason"))
-    closures = frozenset(closure_reasons)
+    closures = dict(Closure.objects.filter(service=service).values_list("day", "reason"))
     calendars = [
-        calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, closures)
+        calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, frozenset(closures))
         for year in SchoolYear.objects.all()
     ]
     prices = defaultdict(list)
@@ -183,7 +183,16 @@ def service_rules(service) -> ServiceRules:
         deadlines={rule.action: rule for rule in DeadlineRule.objects.filter(service=service)},
         capacity_overrides=overrides,
         exceptional_labels=labels,
-        closure_reasons=closure_reasons,
+        closures=closures,
+    )
+
+
+def closed_days(service, first: datetime.date, last: datetime.date) -> dict:
+    """day → reason of the service's closures between two days."""
+    return dict(
+        Closure.objects.filter(service=service, day__range=(first, last)).values_list(
+            "day", "reason"
+        )
     )
 
 
@@ -344,9 +353,9 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
         # The state says it ("en attente de paiement"): no reason repeating it.
         return DayCell(day, key, True, "held", True, "", "")
     reserved = reservation is not None
-    if day in rules.closure_reasons:
+    if day in rules.closures:
         return DayCell(
-            day, key, reserved, "closed", True, closed_words(rules.closure_reasons[day]), ""
+            day, key, reserved, "closed", True, closed_words(rules.closures[day]), ""
         )
     action = DeadlineRule.Action.CANCEL if reserved else DeadlineRule.Action.BOOK
     cutoff = rules.cutoff(action, day)

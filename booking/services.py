@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import credit, one_meal, selectors
+from booking import billing, credit, one_meal, selectors
 from booking.credit import NothingToPay, lock_household  # noqa: F401 - this module's contract
 from booking.models import DeadlineRule, Order, OrderLine, Reservation, Service, SiteDay
 from ledger import selectors as ledger_selectors
@@ -63,6 +63,8 @@ def save_service(service: Service) -> Service:
 def _check_addition(rules, enrolment, meal_kind, day, now, taken, overrides_deadlines):
     if meal_kind.service_id != rules.service.pk:
         return _("type de repas inconnu")
+    if day in rules.closures:
+        return _("service fermé ce jour (%(reason)s)") % {"reason": rules.closures[day]}
     if not rules.is_planned(meal_kind, enrolment.planning_group, day):
         return _("ce jour n'est pas au planning de l'enfant")
     if not overrides_deadlines and now >= rules.cutoff(DeadlineRule.Action.BOOK, day):
@@ -203,7 +205,6 @@ def _lock_site_days(pairs):
 def _recheck(order, lines, now):
     """Lock the places, re-check every line; returns (additions, cancellations) with the
     enrolment of each added child. Raises OrderRefused naming each failing day."""
-    rules = selectors.service_rules(order.service)
     enrolments = {e.child_id: e for e in selectors.enrolments_of(order.household, order.service)}
     additions = [line for line in lines if line.action == OrderLine.Action.ADD]
     cancellations = [line for line in lines if line.action == OrderLine.Action.CANCEL]
@@ -214,6 +215,7 @@ def _recheck(order, lines, now):
     if errors:
         raise OrderRefused(errors)
     _lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)
+    rules = selectors.service_rules(order.service)  # after the locks: sees a closure just made
 
     days = [line.day for line in lines]
     taken = selectors.places_taken({e.site_id for e in enrolments.values()}, min(days), max(days))
@@ -299,11 +301,16 @@ def _apply(order, additions, cancellations, reservations, enrolments, now):
             order_reference=order.reference,
             idempotency_key=f"order:{order.pk}:invoice",
         )
-    if cancellations:
+    plan = billing.credit_plan(
+        household=order.household,
+        service=order.service,
+        meals=[(reservations[line.pk], line.child, line.meal_kind) for line in cancellations],
+    )
+    if plan.lines:
         ledger.issue_credit_note(
             household=order.household,
             service_code=order.service.code,
-            lines=_document_lines(cancellations),
+            lines=plan.lines,
             ordered_by=order.created_by,
             order_reference=order.reference,
             idempotency_key=f"order:{order.pk}:credit",
@@ -317,8 +324,10 @@ def _apply(order, additions, cancellations, reservations, enrolments, now):
 def _locked_order(order, household) -> Order:
     """The household's lock first (credit), then the order's row."""
     credit.lock_household(household)
+    # The order's and its household's rows only: locking the joined service row too would
+    # queue every writer of the service behind it (and deadlock a closure's commit).
     return (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self", "household"))
         .select_related("service", "household", "created_by")
         .get(pk=order.pk, household=household)
     )
@@ -422,7 +431,10 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
         current = selectors.household_reservations(
             order.household, order.service, min(days), max(days)
         )
-        dropped = []
+        # A day closed meanwhile is not booked: its amount, paid, stays as credit.
+        closed = selectors.closed_days(order.service, min(days), max(days))
+        dropped = [line for line in additions if line.day in closed]
+        additions = [line for line in additions if line.day not in closed]
         if order.status != Order.Status.AWAITING_PAYMENT:
             # The held places were released: take again those that are still free.
             _lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)

@@ -12,7 +12,7 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from ledger.models import Account, Document, ServiceBook
+from ledger.models import Account, Document, Invoice, Line, ServiceBook
 
 ZERO = Decimal("0.00")
 # What list pages never show: the printed header and the observations.
@@ -66,6 +66,20 @@ def account_of(household, service_code: str) -> Account | None:
     return (
         Account.objects.select_related("service")
         .filter(household=household, service__code=service_code)
+        .first()
+    )
+
+
+def account_by_id(account_id) -> Account | None:
+    """Back office: an account by its id (staff see every account of their commune)."""
+    return Account.objects.select_related("household", "service").filter(pk=account_id).first()
+
+
+def invoice_of(household, service_code: str, invoice_id) -> Document | None:
+    """One of the household's invoices for the service, or None."""
+    return (
+        Invoice.objects.select_related("account")
+        .filter(pk=invoice_id, account__household=household, account__service__code=service_code)
         .first()
     )
 
@@ -214,3 +228,83 @@ def accounts_with_balance():
 
 def accounts_in_debit():
     return accounts_with_balance().filter(balance_amount__lt=0).order_by("balance_amount")
+
+
+# Invoice lines and their credits --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoicedLine:
+    """An invoice line, with the credit note that credited it (if one did)."""
+
+    pk: int
+    invoice_id: int
+    invoice_number: str
+    order_reference: str
+    child_id: int | None
+    child_name: str
+    day: datetime.date
+    label: str
+    unit_price: Decimal
+    quantity: int
+    amount: Decimal
+    credited_by: str | None  # the credit note's number
+
+    @property
+    def credited(self) -> bool:
+        return self.credited_by is not None
+
+
+def invoiced_lines(
+    *, household, service_code: str, order_references=None, line_ids=None, invoice_id=None
+) -> list[InvoicedLine]:
+    """The household's invoice lines for a service, narrowed to some orders' invoices, some
+    line ids or one invoice. Two queries, whatever the number of lines."""
+    lines = Line.objects.filter(
+        document__kind=Document.Kind.INVOICE,
+        document__account__household=household,
+        document__account__service__code=service_code,
+    )
+    if order_references is not None:
+        lines = lines.filter(document__order_reference__in=list(order_references))
+    if line_ids is not None:
+        lines = lines.filter(pk__in=list(line_ids))
+    if invoice_id is not None:
+        lines = lines.filter(document_id=invoice_id)
+    rows = list(
+        lines.values(
+            "pk",
+            "document_id",
+            "document__number",
+            "document__order_reference",
+            "child_id",
+            "child_name",
+            "day",
+            "label",
+            "unit_price",
+            "quantity",
+            "amount",
+        ).order_by("document__issued_at", "document_id", "position")
+    )
+    credits = dict(
+        Line.objects.filter(credits_id__in=[row["pk"] for row in rows]).values_list(
+            "credits_id", "document__number"
+        )
+    )
+    return [
+        InvoicedLine(
+            pk=row["pk"],
+            invoice_id=row["document_id"],
+            invoice_number=row["document__number"],
+            order_reference=row["document__order_reference"],
+            child_id=row["child_id"],
+            child_name=row["child_name"],
+            day=row["day"],
+            label=row["label"],
+            unit_price=row["unit_price"],
+            quantity=row["quantity"],
+            amount=row["amount"],
+            credited_by=credits.get(row["pk"]),
+        )
+        for row in rows
+    ]

@@ -162,3 +162,11 @@ def lock_household(*, household_id: int) -> None:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("lock_household needs the caller's transaction.")
     list(Household.objects.select_for_update().filter(pk=household_id).values_list("pk"))
+
+
+def lock_households(*, household_ids) -> list[Household]:
+    """Lock households in the caller's transaction, always in id order (the lock order every
+    writer follows: households first, then capacity rows), so two writers never deadlock."""
+    return list(
+        Household.objects.select_for_update().filter(pk__in=set(household_ids)).order_by("pk")
+    )
