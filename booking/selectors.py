@@ -1,7 +1,6 @@
 """Reads: the planning grid, prices, places, recaps. Query counts do not grow with the
 number of children, months or days: everything is loaded in bulk, then computed."""
 
-import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
