@@ -353,9 +353,7 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
         return DayCell(day, key, True, "held", True, "", "")
     reserved = reservation is not None
     if day in rules.closures:
-        return DayCell(
-            day, key, reserved, "closed", True, closed_words(rules.closures[day]), ""
-        )
+        return DayCell(day, key, reserved, "closed", True, closed_words(rules.closures[day]), "")
     action = DeadlineRule.Action.CANCEL if reserved else DeadlineRule.Action.BOOK
     cutoff = rules.cutoff(action, day)
     deadline_text = calendar.describe_cutoff(cutoff)
