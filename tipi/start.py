@@ -86,12 +86,8 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
         id_op = treasury(operation.base_url).create_payment(request)
     except (payfip.PayfipError, payfip.InvalidRequest) as error:
         # No idOp reached anyone, so nothing can be paid: give the places back.
-        with transaction.atomic():
-            operation.status = Status.FAILED
-            operation.settled_at = timezone.now()
-            operation.save(update_fields=["status", "settled_at"])
-            _event(operation, "start_failed", str(error))
-        booking_services.release_hold(order=order, status=Order.Status.ABANDONED)
+        if _give_up_start(operation, str(error)):
+            booking_services.release_hold(order=order, status=Order.Status.ABANDONED)
         logger.warning("PayFiP: payment %s not started: %s", operation.refdet, error)
         raise PaymentUnavailable(
             _(
@@ -100,10 +96,18 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
             )
         ) from error
     with transaction.atomic():
-        operation.id_op = id_op
-        operation.status = Status.PENDING
-        operation.save(update_fields=["id_op", "status"])
-        _event(operation, "sent_to_treasury", f"idOp {id_op}")
+        sent = PaymentOperation.objects.filter(pk=operation.pk, status=Status.NEW).update(
+            id_op=id_op, status=Status.PENDING
+        )
+        if sent:
+            _event(operation, "sent_to_treasury", f"idOp {id_op}")
+    if not sent:
+        # Given up meanwhile (this request took too long): its page is never shown.
+        raise PaymentUnavailable(
+            _("Le service de paiement du Trésor public a mis trop de temps à répondre : "
+              "réessayez.")
+        )  # fmt: skip
+    operation.id_op, operation.status = id_op, Status.PENDING
     return operation
 
 
@@ -170,15 +174,17 @@ def _judge_previous(previous: PaymentOperation) -> PaymentOperation | None:
     may still be paid."""
     if previous.status == Status.NEW:
         # Another tab is asking the Treasury for the idOp: wait for it.
-        deadline = timezone.now() + datetime.timedelta(seconds=settings.PAYFIP_TIMEOUT)
+        deadline = previous.created_at + datetime.timedelta(seconds=settings.PAYFIP_TIMEOUT)
         deadline += WAIT_FOR_ID_OP
         while previous.status == Status.NEW and timezone.now() < deadline:
             time.sleep(0.1)
             previous.refresh_from_db()
         if previous.status == Status.NEW:
-            raise PaymentUnavailable(
-                _("Un paiement est déjà en cours d'ouverture pour cette commande : réessayez.")
-            )
+            # Its request died before any page was given to anyone: nothing can be paid.
+            if not _give_up_start(previous, "nouveau paiement : idOp jamais reçu"):
+                previous.refresh_from_db()
+        if previous.status == Status.FAILED:
+            return None if _still_awaiting(previous) else previous
         if previous.status != Status.PENDING:
             return previous
     age = timezone.now() - previous.created_at
@@ -196,12 +202,27 @@ def _judge_previous(previous: PaymentOperation) -> PaymentOperation | None:
                 _(
                     "Un paiement par carte de cette commande est déjà ouvert sur le site du "
                     "Trésor public (référence %(ref)s) : terminez-le dans sa page. S'il "
-                    "n'aboutit pas, vous pourrez payer à nouveau après %(time)s."
+                    "n'aboutit pas, les places retenues seront libérées à %(time)s."
                 )
                 % {"ref": previous.refdet, "time": ends.strftime("%H:%M")}
             )
         previous = _expire(previous, "nouveau paiement : page du Trésor périmée")
-    previous.order.refresh_from_db(fields=["status"])
-    if previous.order.status == Order.Status.AWAITING_PAYMENT:
-        return None
-    return previous
+    return None if _still_awaiting(previous) else previous
+
+
+def _still_awaiting(operation) -> bool:
+    operation.order.refresh_from_db(fields=["status"])
+    return operation.order.status == Order.Status.AWAITING_PAYMENT
+
+
+def _give_up_start(operation, reason) -> bool:
+    """NEW → FAILED, only if it is still NEW (its request may answer meanwhile)."""
+    with transaction.atomic():
+        changed = PaymentOperation.objects.filter(pk=operation.pk, status=Status.NEW).update(
+            status=Status.FAILED, settled_at=timezone.now()
+        )
+        if changed:
+            _event(operation, "start_failed", reason)
+    if changed:
+        operation.status = Status.FAILED
+    return bool(changed)

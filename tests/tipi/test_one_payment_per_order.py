@@ -227,3 +227,23 @@ def test_money_arriving_twice_becomes_credit_and_the_commune_is_told(
     # Told once, however many times the Treasury's answer is applied.
     services.apply_detail(operation=older, detail=paid_detail(older, "222222"))
     assert told.count() == 2
+
+
+def test_an_operation_whose_start_died_is_given_up_and_a_page_opened(live):
+    browser = Browser(live)
+    browser.login()
+    browser.order(free_cells(live, "Maxime", 1))
+    browser.pay()
+    with live.in_commune():
+        # As if the request had died before the Treasury gave it an idOp, a minute ago.
+        operation = PaymentOperation.objects.get()
+        PaymentOperation.objects.filter(pk=operation.pk).update(
+            status="new",
+            id_op=None,
+            created_at=operation.created_at - datetime.timedelta(minutes=1),
+        )
+    page = press_payer_again(browser)
+    assert "Bienvenue" in page.text
+    first, second = operations(live)
+    assert first.status == "failed" and second.status == "pending"
+    assert id_op_of(page.url) == second.id_op
