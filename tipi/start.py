@@ -60,11 +60,12 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
         raise PaymentUnavailable(
             _("Le paiement en ligne n'est pas ouvert : contactez votre mairie.")
         )
-    amount = booking_selectors.order_recap(order).amount_to_pay
-    if amount <= 0:
+    if booking_selectors.order_recap(order).amount_to_pay <= 0:
         raise PaymentUnavailable(_("Cette commande n'a rien à payer."))
 
     order = booking_services.hold_order(order=order, household=household, now=now)
+    # The held order's amount (a reused or concluded operation keeps its own).
+    amount = booking_selectors.order_recap(order).amount_to_pay
     operation = _open_operation(
         order=order, household=household, amount=amount, config=config, regie=regie
     )
