@@ -234,11 +234,17 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# PayFiP (tipi): the Treasury's card payment. The base URL, numcli and saisie mode are
-# per-commune settings (tipi back office); these are the platform's.
+# PayFiP (tipi): the Treasury's card payment. A commune chooses only its numcli (régie),
+# saisie mode and whether card payment is open (tipi back office); where the Treasury is
+# belongs to the platform: these, never a commune's field.
+PAYFIP_URL = env.str("PAYFIP_URL", default="https://www.payfip.gouv.fr").rstrip("/")
 PAYFIP_TIMEOUT = env.float("PAYFIP_TIMEOUT", default=10.0)  # seconds, every SOAP call
-# The local Treasury simulator at /simulateur-payfip/ (never in production).
+# The local Treasury simulator at /simulateur-payfip/ (never in production). When enabled,
+# every commune's payments go to it instead of PAYFIP_URL.
 PAYFIP_SIMULATOR_ENABLED = env.bool("PAYFIP_SIMULATOR_ENABLED", default=DEBUG)
+PAYFIP_SIMULATOR_URL = env.str(
+    "PAYFIP_SIMULATOR_URL", default=PREAU_BASE_URL + "/simulateur-payfip"
+).rstrip("/")
 # Seconds before it POSTs the notification: 0 = at once, "never" = not at all (tests).
 _notify_delay = env.str("PAYFIP_SIMULATOR_NOTIFY_DELAY", default="0")
 PAYFIP_SIMULATOR_NOTIFY_DELAY = None if _notify_delay == "never" else float(_notify_delay)

@@ -8,3 +8,5 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 from config.settings import *  # noqa: E402,F403
 
 PREAU_BASE_URL = "http://testserver"
+# Never a server someone runs on 127.0.0.1:8000: tests that talk to the simulator set it.
+PAYFIP_SIMULATOR_URL = PREAU_BASE_URL + "/simulateur-payfip"

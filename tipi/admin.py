@@ -14,13 +14,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ledger.money import format_euros
-from tipi import services
+from tipi import manual, services
 from tipi.models import OperationEvent, PayfipSettings, PaymentOperation, Regie
 
 
 @admin.register(PayfipSettings)
 class PayfipSettingsAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "base_url", "saisie", "is_enabled")
+    list_display = ("__str__", "saisie", "is_enabled")
 
     def has_add_permission(self, request):
         return not PayfipSettings.objects.exists()
@@ -142,13 +142,17 @@ class PaymentOperationAdmin(admin.ModelAdmin):
             paid_at = timezone.make_aware(
                 datetime.datetime.combine(data["paid_on"], data["paid_time"])
             )
-            operation = services.record_manual_payment(
-                operation=operation,
-                agent=request.user,
-                numauto=data["numauto"],
-                paid_at=paid_at,
-                reason=data["reason"],
-            )
+            try:
+                operation = manual.record_manual_payment(
+                    operation=operation,
+                    agent=request.user,
+                    numauto=data["numauto"],
+                    paid_at=paid_at,
+                    reason=data["reason"],
+                )
+            except manual.ManualValidationRefused as refusal:
+                messages.error(request, str(refusal))
+                return redirect("admin:tipi_paymentoperation_change", operation.pk)
             messages.success(
                 request,
                 _("Paiement %(refdet)s enregistré : règlement %(number)s.")

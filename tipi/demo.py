@@ -1,7 +1,6 @@
 """Demo PayFiP settings, loaded by `manage.py load_demo` inside each commune (idempotent):
-the local Treasury simulator in test mode ("T"), a régie numcli for the canteen."""
-
-from django.conf import settings
+test mode ("T"), a régie numcli for the canteen. Payments go to the local Treasury
+simulator because the platform enables it (PAYFIP_SIMULATOR_ENABLED, on when DEBUG)."""
 
 from tipi.models import PayfipSettings, Regie
 
@@ -10,7 +9,6 @@ NUMCLI = {"Clairoix": "012345", "Les-Ageux": "012346"}
 
 def load(commune):
     row = PayfipSettings.objects.order_by("pk").first() or PayfipSettings()
-    row.base_url = settings.PREAU_BASE_URL + "/simulateur-payfip"
     row.saisie = PayfipSettings.Mode.TEST
     row.is_enabled = True
     row.save()

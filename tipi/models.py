@@ -7,18 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PayfipSettings(models.Model):
-    """One row per commune: where its Treasury is and in which mode it is used."""
+    """One row per commune: in which mode its card payments are made and whether they are
+    open. Where the Treasury is (PayFiP or the local simulator) is the platform's setting
+    (PAYFIP_URL, PAYFIP_SIMULATOR_URL), never the commune's: an agent cannot send parents'
+    cards or the status questions to another host."""
 
     class Mode(models.TextChoices):
         TEST = "T", _("T — test")
         ACTIVATION = "X", _("X — activation")
         PRODUCTION = "W", _("W — production")
 
-    base_url = models.URLField(
-        _("adresse du service PayFiP"),
-        default="https://www.payfip.gouv.fr",
-        help_text=_("https://www.payfip.gouv.fr, ou le simulateur local pour la démonstration."),
-    )
     saisie = models.CharField(
         _("mode (saisie)"), max_length=1, choices=Mode.choices, default=Mode.TEST
     )
@@ -65,6 +63,8 @@ class PaymentOperation(models.Model):
         FAILED = "failed", _("non démarré (Trésor injoignable)")
 
     FINAL = (Status.PAID, Status.REFUSED, Status.ABANDONED, Status.FAILED)
+    # Not known to be over: an order has at most one of these at a time.
+    LIVE = (Status.NEW, Status.PENDING)
 
     refdet = models.CharField(_("référence (refdet)"), max_length=30, unique=True, null=True)
     order = models.ForeignKey(
@@ -80,6 +80,7 @@ class PaymentOperation(models.Model):
     numcli = models.CharField(_("numcli"), max_length=6)
     exer = models.CharField(_("exercice"), max_length=4)
     saisie = models.CharField(_("mode"), max_length=1)
+    # The endpoint the platform chose when the operation was created (kept as history).
     base_url = models.URLField(_("service PayFiP"))
     id_op = models.CharField(_("idOp"), max_length=36, unique=True, null=True, blank=True)
     status = models.CharField(
@@ -90,6 +91,11 @@ class PaymentOperation(models.Model):
     paid_at = models.DateTimeField(_("payé le"), null=True, blank=True)
     payment_number = models.CharField(_("règlement"), max_length=20, blank=True)
     dropped_days = models.PositiveIntegerField(_("jours non réservés (payés tard)"), default=0)
+    paid_twice = models.BooleanField(
+        _("paiement en double (laissé en crédit)"),
+        default=False,
+        help_text=_("La commande était déjà payée : ce montant reste en crédit sur le compte."),
+    )
     manual_reason = models.TextField(_("motif de la validation manuelle"), blank=True)
     validated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -108,6 +114,13 @@ class PaymentOperation(models.Model):
         verbose_name_plural = _("paiements par carte")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"], name="tipi_op_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["new", "pending"]),
+                name="tipi_one_live_operation_per_order",
+            )
+        ]
 
     def __str__(self):
         return self.refdet or f"#{self.pk}"

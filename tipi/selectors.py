@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 
 from tipi.models import OperationEvent, PayfipSettings, PaymentOperation, Regie
@@ -42,18 +43,29 @@ def operation_of_household(household, refdet: str) -> PaymentOperation | None:
 
 
 def live_operation_of(order) -> PaymentOperation | None:
-    """An operation whose Treasury page can still be paid (a second click on "Payer")."""
-    from tipi.payfip import PAYMENT_PAGE_VALIDITY
-
+    """The order's operation that is not known to be over (at most one: a partial unique
+    constraint), whatever its age: a new one may be opened only once this one is over."""
     return (
-        PaymentOperation.objects.filter(
-            order=order,
-            status=PaymentOperation.Status.PENDING,
-            created_at__gt=timezone.now() - PAYMENT_PAGE_VALIDITY + datetime.timedelta(minutes=1),
-        )
+        PaymentOperation.objects.filter(order=order, status__in=PaymentOperation.LIVE)
         .order_by("-created_at")
         .first()
     )
+
+
+def treasury_endpoint() -> str:
+    """Where new card payments go: the platform's PayFiP, or the local simulator when the
+    platform enables it. Never a commune's setting."""
+    if settings.PAYFIP_SIMULATOR_ENABLED:
+        return settings.PAYFIP_SIMULATOR_URL.rstrip("/")
+    return settings.PAYFIP_URL.rstrip("/")
+
+
+def is_platform_endpoint(url: str) -> bool:
+    """An operation's recorded endpoint is called only if the platform still offers it."""
+    allowed = {settings.PAYFIP_URL.rstrip("/")}
+    if settings.PAYFIP_SIMULATOR_ENABLED:
+        allowed.add(settings.PAYFIP_SIMULATOR_URL.rstrip("/"))
+    return (url or "").rstrip("/") in allowed
 
 
 def operations_to_reconcile(now=None):

@@ -1,5 +1,5 @@
-"""Card payment through PayFiP: start it, settle it from what the Treasury says, reconcile,
-and the town hall's manual validation.
+"""Card payment through PayFiP: settle it from what the Treasury says, reconcile, and ask
+again from the back office. The start is tipi.start, the manual validation tipi.manual.
 
 Neither the notification nor the browser's return carries a signature: the only truth is
 the Treasury's answer to recupererDetailPaiementSecurise, asked over SOAP here. SOAP calls
@@ -8,7 +8,6 @@ one transaction with the operation row locked, so repeated or concurrent notific
 change the state once.
 """
 
-import datetime
 import logging
 import re
 from decimal import Decimal
@@ -18,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import selectors as booking_selectors
 from booking import services as booking_services
 from booking.models import Order
 from ledger import services as ledger_services
@@ -34,11 +32,14 @@ logger = logging.getLogger(__name__)
 Status = PaymentOperation.Status
 
 
-class PaymentUnavailable(Exception):
-    """The payment cannot start; the message is for the parent."""
-
-
 def treasury(base_url: str) -> payfip.PayfipClient:
+    """The SOAP client of an endpoint the platform offers. Any other one (an operation
+    recorded when a commune could still set its own) is never called: it reads as a
+    Treasury that cannot be reached."""
+    if not selectors.is_platform_endpoint(base_url):
+        raise payfip.PayfipUnavailable(
+            f"service PayFiP {base_url!r} non reconnu par la plateforme : pas d'appel"
+        )
     return payfip.PayfipClient(base_url, timeout=settings.PAYFIP_TIMEOUT)
 
 
@@ -58,86 +59,6 @@ def _event(operation, kind, detail="", actor=None):
     return OperationEvent.objects.create(
         operation=operation, kind=kind, detail=detail, actor=actor, actor_name=name
     )
-
-
-# Start ---------------------------------------------------------------------------------
-
-
-def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
-    """ "Payer par carte bancaire": hold the places, store the operation, ask the Treasury
-    for an idOp. `build_url(viewname, kwargs)` makes the absolute notification and return
-    URLs. Raises booking's OrderRefused (a day no longer holds) or PaymentUnavailable."""
-    config = selectors.payfip_settings()
-    regie = selectors.regie_for(order.service.code)
-    if config is None or not config.is_enabled or regie is None:
-        raise PaymentUnavailable(
-            _("Le paiement en ligne n'est pas ouvert : contactez votre mairie.")
-        )
-    if booking_selectors.order_recap(order).amount_to_pay <= 0:
-        raise PaymentUnavailable(_("Cette commande n'a rien à payer."))
-
-    try:
-        order = booking_services.hold_order(order=order, household=household, now=now)
-    except booking_services.NothingToPay as covered:
-        raise PaymentUnavailable(_("Cette commande n'a rien à payer.")) from covered
-    live = selectors.live_operation_of(order)
-    if live is not None:
-        return live  # a second click: the same Treasury page, not a second debt
-    # The held order's amount: fixed under the household lock with the credit it reserved.
-    amount = booking_selectors.order_recap(order).amount_to_pay
-
-    commune = current_commune()
-    with transaction.atomic():
-        operation = PaymentOperation.objects.create(
-            order=order,
-            household=household,
-            service_code=order.service.code,
-            amount=amount,
-            mel=order.created_by.email,
-            objet=payfip.clean_objet(f"{commune.name} {order.service.name} {order.reference}"),
-            numcli=regie.numcli,
-            exer=str(timezone.localdate().year),
-            saisie=config.saisie,
-            base_url=config.base_url,
-        )
-        operation.refdet = make_refdet(order.service.code, operation.pk)
-        operation.save(update_fields=["refdet"])
-        _event(operation, "created", f"{format_euros(amount)}, {order.reference}")
-
-    request = payfip.PaymentRequest(
-        numcli=operation.numcli,
-        exer=operation.exer,
-        refdet=operation.refdet,
-        objet=operation.objet,
-        montant=to_cents(operation.amount),
-        mel=operation.mel,
-        saisie=operation.saisie,
-        urlnotif=build_url("tipi:notify", {}),
-        urlredirect=build_url("tipi:return", {"refdet": operation.refdet}),
-    )
-    try:
-        id_op = treasury(operation.base_url).create_payment(request)
-    except (payfip.PayfipError, payfip.InvalidRequest) as error:
-        # No idOp reached anyone, so nothing can be paid: give the places back.
-        with transaction.atomic():
-            operation.status = Status.FAILED
-            operation.settled_at = timezone.now()
-            operation.save(update_fields=["status", "settled_at"])
-            _event(operation, "start_failed", str(error))
-        booking_services.release_hold(order=order, status=Order.Status.ABANDONED)
-        logger.warning("PayFiP: payment %s not started: %s", operation.refdet, error)
-        raise PaymentUnavailable(
-            _(
-                "Le service de paiement du Trésor public ne répond pas. Rien n'a été payé ni "
-                "réservé : réessayez dans quelques minutes."
-            )
-        ) from error
-    with transaction.atomic():
-        operation.id_op = id_op
-        operation.status = Status.PENDING
-        operation.save(update_fields=["id_op", "status"])
-        _event(operation, "sent_to_treasury", f"idOp {id_op}")
-    return operation
 
 
 def abandon_payment(*, household, order_id, actor) -> bool:
@@ -170,14 +91,27 @@ def settle(*, id_op: str, source: str = "notification", actor=None):
         return None
     if operation.is_final:
         return operation
+    answer = fetch_status(operation)
+    return apply_answer(operation=operation, answer=answer, source=source, actor=actor)
+
+
+def fetch_status(operation) -> payfip.PaymentDetail | payfip.PayfipError:
+    """recupererDetailPaiementSecurise, outside any transaction: the detail, or the fault
+    or error that stood for it."""
     try:
-        detail = treasury(operation.base_url).payment_detail(operation.id_op)
-    except payfip.PayfipFault as fault:
-        return _not_final(operation, fault, source, actor)
+        return treasury(operation.base_url).payment_detail(operation.id_op)
     except payfip.PayfipError as error:
-        _note_check(operation, "treasury_unreachable", f"{source}: {error}", actor)
+        return error
+
+
+def apply_answer(*, operation, answer, source, actor=None) -> PaymentOperation:
+    """What `fetch_status` brought back, applied."""
+    if isinstance(answer, payfip.PayfipFault):
+        return _not_final(operation, answer, source, actor)
+    if isinstance(answer, payfip.PayfipError):
+        _note_check(operation, "treasury_unreachable", f"{source}: {answer}", actor)
         return operation
-    return apply_detail(operation=operation, detail=detail, source=source, actor=actor)
+    return apply_detail(operation=operation, detail=answer, source=source, actor=actor)
 
 
 def _note_check(operation, kind, detail, actor, always=True):
@@ -283,7 +217,11 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
         order_reference=order.reference,
     )
     confirmation = booking_services.confirm_held_order(order=order)
+    # Nothing confirmed nor dropped: the order was already paid (another operation, or a
+    # manual validation). This money books nothing: it stays as credit.
+    paid_twice = not confirmation.confirmed and not confirmation.dropped
     operation.status = Status.PAID
+    operation.paid_twice = paid_twice
     operation.resultrans = resultrans
     operation.numauto = numauto
     operation.paid_at = paid_at
@@ -309,6 +247,14 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
             % {"count": len(confirmation.dropped)},
         )
         _tell_late_payment(operation, confirmation.dropped)
+    if paid_twice:
+        _event(
+            operation,
+            "paid_twice",
+            _("Commande déjà payée : %(amount)s reste en crédit sur le compte du foyer.")
+            % {"amount": format_euros(operation.amount)},
+        )
+        _tell_paid_twice(operation)
 
 
 def _tell_late_payment(operation, dropped):
@@ -339,6 +285,34 @@ def _tell_late_payment(operation, dropped):
         template="tipi/late_payment_commune",
         context=context,
         idempotency_key=f"payfip-late:{operation.refdet}:commune",
+    )
+
+
+def _tell_paid_twice(operation):
+    """A second payment for an order already paid: the commune (which may refund it) and
+    the parents learn that the money is credit on the account."""
+    commune = current_commune()
+    context = {
+        "commune": commune,
+        "operation": operation,
+        "order": operation.order,
+        "statement_url": commune_url(
+            commune, "ledger:statement", kwargs={"service_code": operation.service_code}
+        ),
+    }
+    for guardian in guardians_of(operation.household):
+        queue_email(
+            to=guardian.user.email,
+            template="tipi/paid_twice",
+            context=context,
+            reply_to=commune.contact_email,
+            idempotency_key=f"payfip-twice:{operation.refdet}:{guardian.user_id}",
+        )
+    queue_email(
+        to=commune.contact_email,
+        template="tipi/paid_twice_commune",
+        context=context,
+        idempotency_key=f"payfip-twice:{operation.refdet}:commune",
     )
 
 
@@ -380,35 +354,7 @@ def check_with_treasury(*, operation, agent) -> PaymentOperation:
     """ "Vérifier auprès du Trésor": the same path as a notification, asked by an agent."""
     if operation.id_op is None:
         return operation
-    if operation.status == Status.EXPIRED:
-        # A payment can land after we gave up; asking again is how it is found.
-        PaymentOperation.objects.filter(pk=operation.pk).update(status=Status.PENDING)
+    # An expired operation is asked too (settle asks every one that is not final): a
+    # payment can land after we gave up, and asking again is how it is found. It stays
+    # expired meanwhile, so it never becomes a second live operation of its order.
     return settle(id_op=operation.id_op, source="back office", actor=agent)
-
-
-def record_manual_payment(
-    *, operation, agent, numauto: str, paid_at: datetime.datetime, reason: str
-) -> PaymentOperation:
-    """The Treasury cannot be reached but the parent shows its ticket: record the payment
-    with the ticket's numbers, the agent's name and a reason. Same idempotency key as the
-    automatic path, so a notification arriving later changes nothing."""
-    if not reason.strip():
-        raise ValueError("A reason is required.")
-    with transaction.atomic():
-        operation = (
-            PaymentOperation.objects.select_for_update()
-            .select_related("order__service", "order__created_by", "household")
-            .get(pk=operation.pk)
-        )
-        if operation.status == Status.PAID:
-            return operation
-        _apply_payment(
-            operation,
-            resultrans=payfip.PAID_BY_CARD,
-            numauto=numauto,
-            paid_at=paid_at,
-            source="validation manuelle",
-            actor=agent,
-            reason=reason.strip(),
-        )
-    return operation

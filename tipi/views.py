@@ -14,7 +14,7 @@ from booking import selectors as booking_selectors
 from booking.services import OrderRefused
 from booking.views import current_order
 from portal.selectors import household_of
-from tipi import selectors, services
+from tipi import selectors, services, start
 from tipi.models import PaymentOperation
 
 
@@ -32,15 +32,18 @@ def pay(request, service_code):
         return request.build_absolute_uri(reverse(viewname, kwargs=kwargs))
 
     try:
-        operation = services.start_payment(order=order, household=household, build_url=build_url)
+        operation = start.start_payment(order=order, household=household, build_url=build_url)
     except OrderRefused as refusal:
         for error in refusal.errors:
             messages.error(request, str(error))
         messages.error(request, _("Rien n'a été enregistré : modifiez votre planning."))
         return redirect("booking:planning", service_code=service.code)
-    except services.PaymentUnavailable as problem:
+    except start.PaymentUnavailable as problem:
         messages.error(request, str(problem))
         return redirect("booking:planning", service_code=service.code)
+    if operation.status != PaymentOperation.Status.PENDING:
+        # The order's earlier payment has just concluded: its result, not a second page.
+        return redirect("tipi:return", refdet=operation.refdet)
     return HttpResponseRedirect(services.payment_page_url(operation))
 
 

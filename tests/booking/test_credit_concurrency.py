@@ -92,7 +92,7 @@ def families(django_db_setup, django_db_blocker):
 
 
 def pay_by_card(order, household):
-    """What "Payer" and the Treasury's "paid" do (tipi.services.start_payment, then
+    """What "Payer" and the Treasury's "paid" do (tipi.start.start_payment, then
     _apply_payment): hold, ask for the held order's amount, record it, confirm."""
     order = services.hold_order(order=order, household=household, now=NOW)
     amount = selectors.order_recap(order).amount_to_pay

@@ -60,6 +60,7 @@ def live(django_db_setup, django_db_blocker, settings):
         server = start_server()
         url = f"http://127.0.0.1:{server.port}"
         settings.PREAU_BASE_URL = url
+        settings.PAYFIP_SIMULATOR_URL = url + "/simulateur-payfip"
         settings.PAYFIP_SIMULATOR_NOTIFY_DELAY = 0
         settings.PAYFIP_SIMULATOR_KEY_PREFIX = "payfip-sim-test:"
         clairoix = Commune.objects.get(slug="Clairoix")
@@ -81,7 +82,7 @@ def live(django_db_setup, django_db_blocker, settings):
                 first_day=months[0] - datetime.timedelta(days=60),
                 last_day=months[-1] + datetime.timedelta(days=40),
             )
-            PayfipSettings.objects.create(base_url=url + "/simulateur-payfip", saisie="T")
+            PayfipSettings.objects.create(saisie="T")
             Regie.objects.create(service_code="cant", numcli="012345")
         servers = [server]
         try:

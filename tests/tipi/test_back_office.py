@@ -6,6 +6,7 @@ import socket
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from booking import selectors as booking_selectors
@@ -27,8 +28,9 @@ def closed_port_url():
 
 
 @pytest.fixture
-def unreachable_treasury(in_clairoix):
-    PayfipSettings.objects.create(base_url=closed_port_url(), saisie="T")
+def unreachable_treasury(in_clairoix, settings):
+    settings.PAYFIP_SIMULATOR_URL = closed_port_url()
+    PayfipSettings.objects.create(saisie="T")
     Regie.objects.create(service_code="cant", numcli="012345")
 
 
@@ -54,7 +56,7 @@ def pending_operation(household, canteen, user, keys):
         numcli="012345",
         exer="2026",
         saisie="T",
-        base_url=PayfipSettings.objects.get().base_url,
+        base_url=settings.PAYFIP_SIMULATOR_URL,
         id_op="a" * 36,
         status=PaymentOperation.Status.PENDING,
     )
@@ -65,7 +67,7 @@ def pending_operation(household, canteen, user, keys):
 
 def test_the_portal_shows_the_test_banner_in_t_mode_only(parent_client, canteen):
     assert "Mode test" not in parent_client.get(PLANNING).content.decode()
-    settings_row = PayfipSettings.objects.create(base_url="https://www.payfip.gouv.fr")
+    settings_row = PayfipSettings.objects.create()
     assert "Mode test" in parent_client.get(PLANNING).content.decode()
     settings_row.saisie = "W"
     settings_row.save()
@@ -109,7 +111,7 @@ def test_the_return_page_says_verification_in_progress_while_the_treasury_is_sil
 
 
 def test_another_household_cannot_see_a_return_page(client, canteen, blanchard, dupont):
-    PayfipSettings.objects.create(base_url=closed_port_url())
+    PayfipSettings.objects.create()
     keys = free_keys(blanchard.household, canteen.service, "Maxime", 1)
     operation = pending_operation(blanchard.household, canteen, blanchard.user, keys)
     client.post("/Clairoix/", {"username": "anne.dupont@example.org", "password": PASSWORD})
@@ -186,12 +188,14 @@ def test_the_treasury_posting_the_browser_back_is_turned_into_a_get(client, in_c
     assert response["Location"] == "/Clairoix/paiement/cant000000001/retour/"
 
 
-def test_demo_points_each_commune_at_the_simulator_in_test_mode(in_clairoix, settings):
-    from tipi import demo
+def test_demo_communes_pay_on_the_simulator_in_test_mode(in_clairoix, settings):
+    from tipi import demo, selectors
 
     demo.load(in_clairoix)
     demo.load(in_clairoix)  # idempotent
     row = PayfipSettings.objects.get()
-    assert row.base_url == settings.PREAU_BASE_URL + "/simulateur-payfip"
-    assert row.saisie == "T"
+    assert row.saisie == "T" and row.is_enabled
+    # The platform, not the commune, sends payments to the simulator it enables.
+    assert settings.PAYFIP_SIMULATOR_ENABLED
+    assert selectors.treasury_endpoint() == settings.PAYFIP_SIMULATOR_URL
     assert Regie.objects.get().numcli == "012345"
