@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booking import selectors as booking_selectors
 from booking import services as booking_services
 from booking.models import Order
 from ledger import services as ledger_services
