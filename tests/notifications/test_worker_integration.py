@@ -5,7 +5,7 @@ import time
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from config.celery import app as celery_app
@@ -14,23 +14,8 @@ from notifications.models import OutboxEmail
 from notifications.tasks import sweep_outbox
 from tenants import services as tenant_services
 from tenants.models import Commune
-from tests.conftest import TEST_COMMUNES, wipe_schema_data
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def committed(django_db_setup, django_db_blocker):
-    """Autocommit access, cleaned afterwards: the worker thread has its own connection."""
-    with django_db_blocker.unblock():
-        yield
-        connection.set_schema_to_public()
-        keep = [spec["slug"] for spec in TEST_COMMUNES.values()]
-        for commune in Commune.objects.exclude(slug__in=keep):
-            commune.delete(force_drop=True)
-        OutboxEmail.objects.all().delete()
-        for commune in Commune.objects.all():
-            wipe_schema_data(commune.schema_name)
 
 
 @pytest.fixture
