@@ -7,9 +7,11 @@ committed (the family, the documents, the clean-up) happens on other threads' co
 import datetime
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ledger import services
@@ -87,7 +89,8 @@ def test_twenty_concurrent_invoices_get_numbers_1_to_20(committed_family):
             ).number
 
     numbers = run_concurrently(20, issue)
-    year = datetime.date.today().year
+    # The number's year is the document's date in Paris (issued_at, Europe/Paris).
+    year = timezone.localdate(timezone=ZoneInfo("Europe/Paris")).year
     assert sorted(numbers) == [f"FA{year}{n:06d}" for n in range(1, 21)]
 
     def stored():
