@@ -100,6 +100,26 @@ def test_twenty_concurrent_invoices_get_numbers_1_to_20(committed_family):
     assert in_thread(stored) == list(range(1, 21))
 
 
+def test_the_numbers_year_is_the_year_in_paris(committed_family):
+    """31/12/2025 23:30 UTC is already 2026 in Paris: the invoice is FA2026..., the
+    counter of 2026 gives it its first number."""
+    clairoix, guardian, child = committed_family
+    new_years_eve = datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC)
+
+    def issue():
+        with schema_context(clairoix.schema_name), transaction.atomic():
+            return services.issue_invoice(
+                household=guardian.household,
+                service_code="cant",
+                lines=[meal(child, DAY)],
+                ordered_by=guardian.user,
+                idempotency_key="new-years-eve",
+                issued_at=new_years_eve,
+            ).number
+
+    assert in_thread(issue) == "FA2026000001"
+
+
 def test_the_same_order_sent_five_times_at_once_is_invoiced_once(committed_family):
     clairoix, guardian, child = committed_family
 
