@@ -113,6 +113,7 @@ def test_the_numbers_year_is_the_year_in_paris(committed_family):
                 service_code="cant",
                 lines=[meal(child, DAY)],
                 ordered_by=guardian.user,
+                order_reference="CMD-NYE",
                 idempotency_key="new-years-eve",
                 issued_at=new_years_eve,
             ).number
