@@ -1,16 +1,20 @@
 from celery import shared_task
-from django_tenants.utils import schema_context
 
 from booking import services
+from tenants.periodic import commune_lock, fan_out
 
 
-@shared_task
+@shared_task(soft_time_limit=20, time_limit=30)
 def expire_holds() -> int:
-    """Release the places of payments that never concluded, in every commune."""
-    from tenants.selectors import all_communes
+    """Beat: one expire_holds_in_commune per commune; returns how many were queued."""
+    return fan_out(expire_holds_in_commune)
 
-    released = 0
-    for commune in all_communes():
-        with schema_context(commune.schema_name):
-            released += services.expire_holds()
-    return released
+
+@shared_task(soft_time_limit=50, time_limit=60)
+def expire_holds_in_commune() -> int | None:
+    """Release the places of payments that never concluded, in the commune the task was
+    queued for; None when another run for that commune still holds the lock."""
+    with commune_lock("expire-holds", ttl=70) as held:
+        if not held:
+            return None
+        return services.expire_holds()

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -28,7 +29,10 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/preau"),
 }
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+# Persistent connections, checked before reuse: a PostgreSQL restart costs the next request
+# or task a reconnection, not an error (tests/test_postgres_restart.py).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Set search_path once per schema switch instead of before every query (half the round trips).
 TENANT_LIMIT_SET_CALLS = True
@@ -117,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.CommuneSessionMiddleware",
+    "tenants.middleware.CommuneCsrfCookieMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,12 +151,16 @@ TEMPLATES = [
 WSGI_APPLICATION = "config.wsgi.application"
 
 # Sessions live in each commune's schema; the cookie is named and scoped per commune
-# (tenants.middleware.CommuneSessionMiddleware) and CSRF tokens ride in the session.
+# (tenants.middleware.CommuneSessionMiddleware). CSRF tokens ride in a cookie named and
+# scoped the same way (CommuneCsrfCookieMiddleware), so an anonymous page stores no session.
 SESSION_COOKIE_NAME = "preau_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
-CSRF_USE_SESSIONS = True
+CSRF_USE_SESSIONS = False
+CSRF_COOKIE_NAME = "preau_csrf"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LANGUAGE_CODE = "fr"
@@ -185,15 +194,24 @@ if EMAIL_URL.startswith("eml://"):
     EMAIL_FILE_PATH = EMAIL_URL.removeprefix("eml://")
 else:
     vars().update(env.email_url_config(EMAIL_URL))
+# Seconds for each SMTP operation: a send never outlives its task's time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Préau <ne-pas-repondre@preau.example>")
 
 # Celery: Redis in every real setting; `make run` falls back to the filesystem transport.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Publishing (notifications.publish) must not hold up a request when the broker is down:
+# one connection attempt, a short connect timeout, no publish retry. The outbox sweeper is
+# the retry. The worker reconnects on its own (broker_connection_max_retries).
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=0.5)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
+if CELERY_BROKER_URL.startswith("redis"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
+CELERY_TASK_PUBLISH_RETRY = False
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "broker"))
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": _broker_dir,
         "data_folder_out": _broker_dir,
         "processed_folder": _broker_dir + "-processed",
@@ -202,12 +220,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-# Publishing must not hang a request when the broker is down: the outbox sweeper catches up.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 OUTBOX_SWEEP_SECONDS = env.int("OUTBOX_SWEEP_SECONDS", default=60)
 # A pending row older than this is considered lost by the broker and enqueued again.
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=120)
+# Every task has soft and hard time limits of its own (in its decorator); these are the
+# ceiling for any task that would forget them.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+# Periodic work fans out one task per commune, each under a lock with an expiry
+# (tenants.periodic): Redis when the broker is Redis, else a PostgreSQL advisory lock.
+PERIODIC_LOCK_REDIS_URL = (
+    CELERY_BROKER_URL
+    if CELERY_BROKER_URL.startswith("redis")
+    else env.str("PERIODIC_LOCK_REDIS_URL", default=None)
+)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "notifications.tasks.sweep_outbox",
@@ -215,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "expire-payment-holds": {"task": "booking.tasks.expire_holds", "schedule": 60},
     "reconcile-card-payments": {"task": "tipi.tasks.reconcile_payments", "schedule": 60},
+    "clear-sessions": {
+        "task": "tenants.tasks.clear_sessions",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 REST_FRAMEWORK = {

@@ -380,15 +380,9 @@ def enqueue_pdf(document_id: int, schema_name: str) -> bool:
     """Ask a worker to render the PDF. A broker failure is not an error: the PDF is rendered
     on demand the first time it is asked for."""
     from ledger.tasks import render_document_pdf
+    from notifications.publish import publish
 
-    try:
-        render_document_pdf.apply_async(
-            args=[document_id], headers={"_schema_name": schema_name}, retry=False
-        )
-    except Exception:
-        logger.warning("Broker unreachable; PDF of %s/%s left for later", schema_name, document_id)
-        return False
-    return True
+    return publish(render_document_pdf, document_id, schema_name=schema_name)
 
 
 def store_pdf(document: Document) -> DocumentPdf:

@@ -4,7 +4,7 @@ from ledger import services
 from ledger.models import Document
 
 
-@shared_task(acks_late=True, max_retries=3, bind=True)
+@shared_task(acks_late=True, max_retries=3, bind=True, soft_time_limit=60, time_limit=90)
 def render_document_pdf(self, document_id: int):
     """Runs in the schema of the commune that issued the document (tenant-schemas-celery)."""
     document = Document.objects.filter(pk=document_id).first()

@@ -6,12 +6,15 @@ from django.utils.translation import gettext_lazy as _
 class OutboxEmail(models.Model):
     """An e-mail written in the same transaction as the change that causes it.
 
-    A Celery worker sends it; the row's status, changed under a row lock, guarantees it is
-    sent at most once, and the sweeper re-enqueues rows the broker never delivered.
+    A Celery worker claims it ("sending", committed), sends it with a Message-ID of its own
+    and marks it sent. The sweeper re-enqueues rows the broker never delivered and rows left
+    "sending" by a worker that died: delivery is at least once, every copy with the same
+    Message-ID (notifications.services.deliver_outbox_email).
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("en attente")
+        SENDING = "sending", _("en cours d'envoi")
         SENT = "sent", _("envoyé")
         FAILED = "failed", _("échec")
 
@@ -29,6 +32,7 @@ class OutboxEmail(models.Model):
     idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
 
     class Meta:

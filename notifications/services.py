@@ -2,15 +2,18 @@
 
 import logging
 from datetime import timedelta
+from email.utils import parseaddr
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications.models import OutboxEmail
+from notifications.publish import publish
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +69,15 @@ def enqueue_delivery(outbox_id: int, schema_name: str) -> bool:
     pending and the sweeper enqueues it again."""
     from notifications.tasks import send_outbox_email
 
-    try:
-        send_outbox_email.apply_async(
-            args=[outbox_id], headers={"_schema_name": schema_name}, retry=False
-        )
-    except Exception:
-        logger.warning("Broker unreachable; outbox row %s/%s left pending", schema_name, outbox_id)
-        return False
-    return True
+    return publish(send_outbox_email, outbox_id, schema_name=schema_name)
+
+
+def message_id(email: OutboxEmail, schema_name: str) -> str:
+    """The row's own Message-ID: every copy of one outbox e-mail carries the same one, so a
+    mail server or client can drop a second copy sent after a crash."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "preau.invalid"
+    stamp = int(email.created_at.timestamp() * 1_000_000)
+    return f"<outbox.{schema_name}.{email.pk}.{stamp}@{domain}>"
 
 
 def build_message(email: OutboxEmail) -> EmailMultiAlternatives:
@@ -83,56 +87,82 @@ def build_message(email: OutboxEmail) -> EmailMultiAlternatives:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to_email],
         reply_to=[email.reply_to] if email.reply_to else None,
-        headers={"X-Preau-Outbox-Id": f"{connection.schema_name}/{email.pk}"},
+        headers={
+            "Message-ID": message_id(email, connection.schema_name),
+            "X-Preau-Outbox-Id": f"{connection.schema_name}/{email.pk}",
+        },
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     return message
 
 
-def deliver_outbox_email(outbox_id: int) -> timedelta | None:
-    """Send one pending row at most once. Returns the delay before a retry, or None.
+def _claim(outbox_id: int, now) -> OutboxEmail | None:
+    """Mark the row "sending" and commit, so that nothing is sent inside a transaction.
 
-    The row stays locked while it is sent: a second delivery of the same task waits or skips
-    and then finds it sent.
-    """
+    A pending row is claimed, and so is a row left "sending" longer than the stale delay
+    (its worker died after, or before, the server accepted it)."""
+    stale = now - timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
     with transaction.atomic():
         email = (
             OutboxEmail.objects.select_for_update(skip_locked=True)
-            .filter(pk=outbox_id, status=OutboxEmail.Status.PENDING)
+            .filter(
+                Q(status=OutboxEmail.Status.PENDING)
+                | Q(status=OutboxEmail.Status.SENDING, claimed_at__lte=stale),
+                pk=outbox_id,
+            )
             .first()
         )
         if email is None:
             return None
+        email.status = OutboxEmail.Status.SENDING
+        email.claimed_at = now
         email.attempts += 1
-        try:
-            build_message(email).send()
-        except Exception as error:
-            email.last_error = f"{type(error).__name__}: {error}"[:2000]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.status = OutboxEmail.Status.FAILED
-                delay = None
-            else:
-                delay = retry_delay(email.attempts)
-                email.next_attempt_at = timezone.now() + delay
-            email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
-            logger.warning(
-                "Outbox row %s failed (attempt %s): %s", outbox_id, email.attempts, error
-            )
-            return delay
-        email.status = OutboxEmail.Status.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        email.save(update_fields=["status", "claimed_at", "attempts"])
+    return email
+
+
+def deliver_outbox_email(outbox_id: int) -> timedelta | None:
+    """Send one row; returns the delay before a retry, or None.
+
+    Claim (commit), send, mark sent (commit). A worker killed between the server's
+    acceptance and the last commit leaves the row "sending"; the sweeper sends it again with
+    the same Message-ID: delivery is at least once, and every copy is recognisable.
+    """
+    email = _claim(outbox_id, timezone.now())
+    if email is None:
         return None
+    mine = OutboxEmail.objects.filter(
+        pk=email.pk, status=OutboxEmail.Status.SENDING, claimed_at=email.claimed_at
+    )
+    try:
+        build_message(email).send()
+    except Exception as error:
+        if email.attempts >= MAX_ATTEMPTS:
+            status, delay = OutboxEmail.Status.FAILED, None
+        else:
+            status, delay = OutboxEmail.Status.PENDING, retry_delay(email.attempts)
+        mine.update(
+            status=status,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            next_attempt_at=timezone.now() + (delay or timedelta(0)),
+        )
+        logger.warning("Outbox row %s failed (attempt %s): %s", outbox_id, email.attempts, error)
+        return delay
+    mine.update(status=OutboxEmail.Status.SENT, sent_at=timezone.now(), last_error="")
+    return None
 
 
 def stale_pending_ids(now=None) -> list[int]:
-    """Pending rows a worker should have sent a while ago (broker down, task lost)."""
+    """Rows a worker should have sent a while ago: pending (broker down, task lost) or left
+    "sending" by a worker that died."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
     return list(
         OutboxEmail.objects.filter(
-            status=OutboxEmail.Status.PENDING, next_attempt_at__lte=cutoff
-        ).values_list("pk", flat=True)[:500]
+            Q(status=OutboxEmail.Status.PENDING, next_attempt_at__lte=cutoff)
+            | Q(status=OutboxEmail.Status.SENDING, claimed_at__lte=cutoff)
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
     )

@@ -107,3 +107,34 @@ class CommuneSessionMiddleware(SessionMiddleware):
                     response.cookies[name][attribute] = morsel[attribute]
             response.cookies[name]["path"] = path
         return response
+
+
+class CommuneCsrfCookieMiddleware(MiddlewareMixin):
+    """The CSRF cookie, named and scoped per commune like the session cookie.
+
+    The token rides in a cookie rather than in the session, so an anonymous visitor reading
+    the login page creates no session row; a token from one commune is still worthless in
+    another. Inside the request the cookie travels under Django's stock name.
+    """
+
+    def process_request(self, request):
+        name, _path = csrf_cookie_for(request)
+        request.COOKIES.pop(settings.CSRF_COOKIE_NAME, None)
+        if name in request.COOKIES:
+            request.COOKIES[settings.CSRF_COOKIE_NAME] = request.COOKIES[name]
+
+    def process_response(self, request, response):
+        morsel = response.cookies.pop(settings.CSRF_COOKIE_NAME, None)
+        if morsel is not None:
+            name, path = csrf_cookie_for(request)
+            response.cookies[name] = morsel.value
+            for attribute in CommuneSessionMiddleware.cookie_attributes:
+                if morsel[attribute]:
+                    response.cookies[name][attribute] = morsel[attribute]
+            response.cookies[name]["path"] = path
+        return response
+
+
+def csrf_cookie_for(request) -> tuple[str, str]:
+    name, path = session_cookie_for(request)
+    return name.replace(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, 1), path

@@ -1,17 +1,20 @@
 from celery import shared_task
-from django_tenants.utils import schema_context
 
+from tenants.periodic import commune_lock, fan_out
 from tipi import services
 
 
-@shared_task
+@shared_task(soft_time_limit=20, time_limit=30)
 def reconcile_payments() -> int:
-    """Ask the Treasury about card payments still pending, in every commune: a payment whose
-    notification never came is still applied."""
-    from tenants.selectors import all_communes
+    """Beat: one reconcile_payments_in_commune per commune; returns how many were queued."""
+    return fan_out(reconcile_payments_in_commune)
 
-    checked = 0
-    for commune in all_communes():
-        with schema_context(commune.schema_name):
-            checked += services.reconcile()["checked"]
-    return checked
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def reconcile_payments_in_commune() -> int | None:
+    """Ask the Treasury about card payments still pending in this commune: a payment whose
+    notification never came is still applied. None when another run holds the lock."""
+    with commune_lock("reconcile-payments", ttl=310) as held:
+        if not held:
+            return None
+        return services.reconcile()["checked"]

@@ -8,7 +8,10 @@ from django.db import models
 
 def test_sessions_are_stored_in_the_database():
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
-    assert settings.CSRF_USE_SESSIONS is True  # CSRF tokens ride in that session
+    # CSRF tokens ride in the browser's per-commune cookie (no session row for anonymous
+    # pages): nothing on a node either, any node checks them.
+    assert settings.CSRF_USE_SESSIONS is False
+    assert "tenants.middleware.CommuneCsrfCookieMiddleware" in settings.MIDDLEWARE
 
 
 def test_no_model_stores_a_file_on_disk():

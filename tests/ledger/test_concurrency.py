@@ -7,9 +7,11 @@ committed (the family, the documents, the clean-up) happens on other threads' co
 import datetime
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from ledger import services
@@ -87,7 +89,8 @@ def test_twenty_concurrent_invoices_get_numbers_1_to_20(committed_family):
             ).number
 
     numbers = run_concurrently(20, issue)
-    year = datetime.date.today().year
+    # The number's year is the document's date in Paris (issued_at, Europe/Paris).
+    year = timezone.localdate(timezone=ZoneInfo("Europe/Paris")).year
     assert sorted(numbers) == [f"FA{year}{n:06d}" for n in range(1, 21)]
 
     def stored():
@@ -95,6 +98,27 @@ def test_twenty_concurrent_invoices_get_numbers_1_to_20(committed_family):
             return sorted(Document.objects.values_list("sequence", flat=True))
 
     assert in_thread(stored) == list(range(1, 21))
+
+
+def test_the_numbers_year_is_the_year_in_paris(committed_family):
+    """31/12/2025 23:30 UTC is already 2026 in Paris: the invoice is FA2026..., the
+    counter of 2026 gives it its first number."""
+    clairoix, guardian, child = committed_family
+    new_years_eve = datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC)
+
+    def issue():
+        with schema_context(clairoix.schema_name), transaction.atomic():
+            return services.issue_invoice(
+                household=guardian.household,
+                service_code="cant",
+                lines=[meal(child, DAY)],
+                ordered_by=guardian.user,
+                order_reference="CMD-NYE",
+                idempotency_key="new-years-eve",
+                issued_at=new_years_eve,
+            ).number
+
+    assert in_thread(issue) == "FA2026000001"
 
 
 def test_the_same_order_sent_five_times_at_once_is_invoiced_once(committed_family):

@@ -147,16 +147,24 @@ def test_an_invalid_card_is_refused_by_the_form_and_decides_nothing(live):
     assert "Paiement accepté" in page.text
 
 
-def test_forged_notifications_change_nothing(live):
+def test_forged_notifications_change_nothing(live, monkeypatch):
     browser = Browser(live)
     browser.login()
     browser.order(free_cells(live, "Maxime", 2))
     browser.pay()  # the parent sits on the Treasury's page: real idOp, not paid
     operation = the_operation(live)
+    assert operation.checked_at is None
     url = live("/Clairoix/paiement/notification/")
-    assert notify(url, "f" * 36)[0] == 200  # made up
-    assert notify(url, operation.id_op)[0] == 200  # real, unpaid
-    assert notify(url, operation.id_op, field="idop")[0] == 200
+    calls = count_soap_calls(monkeypatch)
+    made_up = notify(url, "f" * 36)
+    assert calls == []  # not ours: the Treasury is not even asked
+    real = notify(url, operation.id_op)  # real, unpaid
+    lower_case = notify(url, operation.id_op, field="idop")
+    # Each real idOp was checked with the Treasury, whatever the notification claimed...
+    assert calls == ["recupererDetailPaiementSecurise"] * 2
+    assert the_operation(live).checked_at is not None
+    # ...and the answer tells a forger nothing: the same for a made-up and a real idOp.
+    assert made_up == real == lower_case == (200, "OK")
     assert documents(live) == []
     assert set(reservations(live).values()) == {"held"}
     operation = the_operation(live)
@@ -207,7 +215,7 @@ def test_one_payment_however_many_notifications_and_from_two_servers(live, setti
 
 
 def test_a_notification_that_never_comes_is_applied_by_reconciliation(live, settings):
-    from tipi.tasks import reconcile_payments
+    from tipi.tasks import reconcile_payments_in_commune
 
     settings.PAYFIP_SIMULATOR_NOTIFY_DELAY = None
     browser = Browser(live)
@@ -215,14 +223,16 @@ def test_a_notification_that_never_comes_is_applied_by_reconciliation(live, sett
     browser.order(free_cells(live, "Maxime", 1))
     browser.pay()
     browser.pay_by_card(follow=False)
-    assert reconcile_payments() == 0  # too young to be asked about
+    with live.in_commune():
+        assert reconcile_payments_in_commune() == 0  # too young to be asked about
     assert documents(live) == []
     with live.in_commune():
         # Five minutes pass without any notification.
         PaymentOperation.objects.update(
             created_at=the_operation(live).created_at - payfip.PAYMENT_PAGE_VALIDITY / 3
         )
-    assert reconcile_payments() == 1
+    with live.in_commune():
+        assert reconcile_payments_in_commune() == 1
     assert documents(live) == ["FA", "RG"]
     assert the_operation(live).status == "paid"
     # The parent coming back later sees it done.

@@ -1,0 +1,20 @@
+"""Publishing a task once a transaction has committed, without ever holding up a request.
+
+Every on-commit enqueue goes through `publish`: the broker is asked once, with a short
+connect timeout and no retry (config.settings, Celery section). When it is down the work is
+not lost: the outbox sweeper re-enqueues pending e-mails and PDFs are rendered on demand.
+"""
+
+import logging
+
+logger = logging.getLogger(__name__)
+
+
+def publish(task, *args, schema_name: str) -> bool:
+    """Queue `task(*args)` to run in `schema_name`; False (logged) if the broker is down."""
+    try:
+        task.apply_async(args=list(args), headers={"_schema_name": schema_name}, retry=False)
+    except Exception:
+        logger.warning("Broker down; %s%r in %s left for later", task.name, args, schema_name)
+        return False
+    return True

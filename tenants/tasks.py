@@ -1,0 +1,21 @@
+from celery import shared_task
+from django.contrib.sessions.backends.db import SessionStore
+
+from tenants.periodic import commune_lock, fan_out
+
+
+@shared_task(soft_time_limit=20, time_limit=30)
+def clear_sessions() -> int:
+    """Daily: `clearsessions` in every schema (sessions live in each commune's)."""
+    return fan_out(clear_sessions_in_schema, include_public=True)
+
+
+@shared_task(soft_time_limit=240, time_limit=300)
+def clear_sessions_in_schema() -> bool | None:
+    """Runs in the schema it was queued for (tenant-schemas-celery's header); None when
+    another run holds the lock."""
+    with commune_lock("clear-sessions", ttl=310) as held:
+        if not held:
+            return None
+        SessionStore.clear_expired()
+        return True
