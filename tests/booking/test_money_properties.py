@@ -1,7 +1,7 @@
 """Random sequences of what a family, its payments and the Treasury do to one household's
 money (issue 10, "Done means"): draft / validate / hold / pay (the ledger payment then
 `confirm_held_order`, what tipi does when the Treasury says "paid", late or not) / refuse /
-expire / cancel. After every step:
+expire / cancel / closure / correcting credit note. After every step:
 
 - the account balance equals payments + credit notes − invoices;
 - no reservation is confirmed without being paid or covered by credit: every confirmed meal
@@ -15,16 +15,16 @@ expire / cancel. After every step:
 Each example runs in a savepoint rolled back at its end, so examples start from the same
 household: the canteen of tests/booking/conftest.py with a random starting credit.
 
-Adding a rule (the coordinator, when booking.closures and the correcting credit note land):
-write it in the "Rules to come" section below as a method decorated with @rule, using
-`self.confirmed_keys()` to pick a reservation or a day; the invariants need no change, as a
-closure or a correcting credit note must keep all of them (a credit note per cancelled meal,
-never twice for one line).
+The commune's two money actions are rules too: closing a day of the grid
+(`booking.closures.close_day`) and a correcting credit note on any invoice line
+(`booking.corrections.issue_correcting_credit_note`, credited already or not). Both must keep
+every invariant: a credit note per cancelled meal, never two for one invoice line.
 """
 
 import datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from hypothesis import HealthCheck, settings
@@ -38,7 +38,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from booking import selectors, services
+from booking import closures, corrections, selectors, services
 from booking.models import Order, Reservation
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
@@ -112,6 +112,13 @@ class MoneyMachine(RuleBasedStateMachine):
 
     def balance(self):
         return ledger_selectors.balance(self.household, "cant")
+
+    def invoice_lines(self):
+        return list(
+            Line.objects.filter(
+                document__account__household=self.household, document__kind="FA"
+            ).order_by("pk")
+        )
 
     # Rules ---------------------------------------------------------------------------
 
@@ -212,12 +219,42 @@ class MoneyMachine(RuleBasedStateMachine):
         except REFUSALS:
             pass
 
-    # Rules to come: "closure of a day" (booking.closures) and "correcting credit note"
-    # (the ledger's service) are added here as @rule methods, e.g.
-    #     @rule(pick=st.integers(0, 5))
-    #     def close_day(self, pick): ...   # a day of self.grid, with or without bookings
-    #     @rule(pick=st.integers(0, 5))
-    #     def correcting_credit_note(self, pick): ...  # a line of an issued invoice
+    @rule(pick=st.integers(0, 5))
+    def close_day(self, pick):
+        """The commune closes a day of the grid (booked or not): its meals are cancelled and
+        credited once, held ones released (a payment arriving later leaves them as credit)."""
+        day = self.grid[pick][2]
+        try:
+            closures.close_day(
+                service=self.canteen.service,
+                day=day,
+                reason="grève",
+                closed_by=self.guardian.user,
+                now=NOW,
+            )
+        except closures.ClosureRefused:
+            pass  # closed already
+
+    @precondition(lambda self: self.invoice_lines())
+    @rule(index=st.integers(0, 20))
+    def correcting_credit_note(self, index):
+        """ "Avoir correctif" on one line of an issued invoice, credited already or not: a
+        line is credited once, and a future meal it credits is cancelled."""
+        lines = self.invoice_lines()
+        line = lines[index % len(lines)]
+        try:
+            corrections.issue_correcting_credit_note(
+                household=self.household,
+                service_code="cant",
+                invoice_id=line.document_id,
+                line_ids=[line.pk],
+                reason="erreur de saisie",
+                issued_by=self.guardian.user,
+                idempotency_key=f"correction:{line.pk}:{index}",
+                today=NOW.date(),
+            )
+        except ValidationError:
+            pass  # credited already: refused, nothing written
 
     # Invariants ----------------------------------------------------------------------
 
@@ -264,6 +301,15 @@ class MoneyMachine(RuleBasedStateMachine):
         balance = self.balance()
         assert balance >= 0, balance
         assert balance - reserved >= 0, (balance, reserved)
+
+    @invariant()
+    def no_invoice_line_is_credited_by_two_credit_note_lines(self):
+        credited = list(
+            Line.objects.filter(
+                document__account__household=self.household, credits__isnull=False
+            ).values_list("credits_id", flat=True)
+        )
+        assert len(credited) == len(set(credited)), credited
 
     @invariant()
     def one_meal_per_child_per_day(self):
