@@ -23,6 +23,7 @@ from booking.models import (
     Site,
     SiteDay,
 )
+from portal.admin_site import SafeAutocompleteMixin
 
 
 class MealKindInline(admin.TabularInline):
@@ -83,7 +84,7 @@ class PlanningGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("child", "service", "site", "planning_group", "book_link")
     list_filter = ("service", "site", "planning_group")
     list_select_related = ("child__household", "service", "site", "planning_group")

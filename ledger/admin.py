@@ -22,6 +22,7 @@ from ledger.admin_forms import (
 )
 from ledger.models import Account, Document, LedgerSettings, ServiceBook
 from ledger.money import format_euros
+from portal.roles import staff_permission
 
 
 @admin.register(ServiceBook)
@@ -47,6 +48,8 @@ class LedgerSettingsAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         settings_row = services.ledger_settings()
         return redirect("admin:ledger_ledgersettings_change", settings_row.pk)
 
@@ -151,10 +154,7 @@ class AccountAdmin(admin.ModelAdmin):
         ]
 
     def _account(self, request, pk):
-        account = get_object_or_404(Account.objects.select_related("household", "service"), pk=pk)
-        if not self.has_change_permission(request, account):
-            raise PermissionDenied
-        return account
+        return get_object_or_404(Account.objects.select_related("household", "service"), pk=pk)
 
     def _form_page(self, request, account, form, title):
         context = {
@@ -178,6 +178,7 @@ class AccountAdmin(admin.ModelAdmin):
         )
         return redirect("admin:ledger_account_change", account.pk)
 
+    @staff_permission("ledger.record_payment")
     def payment_view(self, request, pk):
         account = self._account(request, pk)
         form = PaymentForm(request.POST or None)
@@ -202,6 +203,7 @@ class AccountAdmin(admin.ModelAdmin):
             return self._done(request, account, document)
         return self._form_page(request, account, form, _("Enregistrer un règlement en mairie"))
 
+    @staff_permission("ledger.issue_debit")
     def debit_view(self, request, pk):
         account = self._account(request, pk)
         form = DebitWithoutReservationForm(request.POST or None, household=account.household)
@@ -232,6 +234,7 @@ class AccountAdmin(admin.ModelAdmin):
                 return self._done(request, account, document)
         return self._form_page(request, account, form, _("Débit sans réservation"))
 
+    @staff_permission("ledger.issue_credit_note")
     def credit_note_view(self, request, pk):
         account = self._account(request, pk)
         form = CorrectingCreditNoteForm(request.POST or None, account=account)
@@ -324,18 +327,16 @@ class DocumentAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @staff_permission("ledger.view_document")
     def pdf_view(self, request, pk):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         document = get_object_or_404(Document, pk=pk)
         stored = services.store_pdf(document)
         response = HttpResponse(bytes(stored.content), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
         return response
 
+    @staff_permission("ledger.view_document")
     def totals_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         today = timezone.localdate()
         query = (
             request.GET
