@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from booking.models import Order
+from ledger.models import Account
 from portal import roles
 from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.factories import PASSWORD, UserFactory
@@ -273,3 +274,29 @@ def test_parents_are_sent_to_the_back_office_login_from_staff_pages(parent_clien
     response = parent_client.get("/Clairoix/gestion/cuisine/")
     assert response.status_code == 302
     assert response["Location"].startswith("/Clairoix/admin/login/")
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        (roles.AGENT, "/Clairoix/gestion/cuisine/", 200),
+        (roles.AGENT, "/Clairoix/gestion/foyers/{household}/cant/", 200),
+        (roles.AGENT, "/Clairoix/admin/ledger/account/{account}/reglement/", 403),
+        (roles.LECTURE, "/Clairoix/gestion/cuisine/", 200),
+        (roles.LECTURE, "/Clairoix/gestion/foyers/{household}/cant/", 403),
+        (roles.LECTURE, "/Clairoix/admin/ledger/account/{account}/reglement/", 403),
+        (roles.LECTURE, "/Clairoix/admin/portal/household/add/", 403),
+        (roles.REGISSEUR, "/Clairoix/gestion/foyers/{household}/cant/", 403),
+        (roles.REGISSEUR, "/Clairoix/admin/ledger/account/{account}/reglement/", 200),
+        (roles.REGISSEUR, "/Clairoix/admin/ledger/account/{account}/avoir/", 200),
+        (roles.REGISSEUR, "/Clairoix/admin/booking/service/add/", 403),
+        (roles.ADMINISTRATEUR, "/Clairoix/admin/accounts/user/add/", 200),
+    ],
+)
+def test_what_each_role_may_open(staff_world, role, path, status):
+    user = UserFactory(email="role@clairoix.test", is_staff=True)
+    roles.give_role(user, role)
+    client = login(user.email)
+    account = Account.objects.get()
+    url = path.format(household=staff_world["household_id"], account=account.pk)
+    assert client.get(url).status_code == status
