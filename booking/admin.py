@@ -1,5 +1,6 @@
 """The commune's booking back office: services, meals and prices, sites, calendar, deadlines."""
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -7,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking import services
 from booking.models import (
+    WEEKDAY_CHOICES,
     Closure,
     DeadlineRule,
     Enrolment,
@@ -78,8 +80,23 @@ class SiteDayAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
 
 
+class PlanningGroupForm(forms.ModelForm):
+    # Ticked days, not a typed list: Django's array field fails on a typed "%" (500).
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("jours de repas"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PlanningGroup
+        fields = ("name", "weekdays")
+
+
 @admin.register(PlanningGroup)
 class PlanningGroupAdmin(admin.ModelAdmin):
+    form = PlanningGroupForm
     list_display = ("name", "weekdays")
 
 

@@ -14,7 +14,8 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
-        patch_cache_control(response, private=True, no_store=True)
+        if not request.path.startswith(settings.STATIC_URL):
+            patch_cache_control(response, private=True, no_store=True)
         return response
 
 

@@ -68,3 +68,23 @@ def test_a_non_numeric_id_in_an_autocomplete_field_is_a_form_error(staff, world)
     )
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
+
+
+def test_a_percent_sign_in_a_planning_groups_days_is_a_form_error(staff, world):  # noqa: F811
+    from booking.models import PlanningGroup
+
+    group = PlanningGroup.objects.first()
+    response = staff.post(
+        f"/Clairoix/admin/booking/planninggroup/{group.pk}/change/",
+        {"name": group.name, "weekdays": ["%n", "0"]},
+    )
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    group.refresh_from_db()
+    done = staff.post(
+        f"/Clairoix/admin/booking/planninggroup/{group.pk}/change/",
+        {"name": group.name, "weekdays": ["0", "1", "3"]},
+    )
+    assert done.status_code == 302
+    group.refresh_from_db()
+    assert group.weekdays == [0, 1, 3]

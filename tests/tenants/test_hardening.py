@@ -120,11 +120,6 @@ def test_privacy_headers_on_a_family_page(parent_client):
     assert response["X-Frame-Options"] == "DENY"
 
 
-def test_static_files_are_not_marked_no_store(client, db):
-    response = client.get("/static/preau/preau.css")
-    assert "no-store" not in response.get("Cache-Control", "")
-
-
 class Clock:
     def __init__(self):
         self.now = time.time()
