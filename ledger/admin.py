@@ -75,13 +75,17 @@ class DocumentInline(admin.TabularInline):
     def label_display(self, obj):
         return obj.label
 
+    def has_change_permission(self, request, obj=None):
+        return False  # issued documents never change
+
     @admin.display(description=_("crédit"))
     def credit(self, obj):
-        return format_euros(obj.total) if obj.is_credit else ""
+        # A row re-shown from a garbled post has no document behind it: nothing to show.
+        return format_euros(obj.total) if obj.total is not None and obj.is_credit else ""
 
     @admin.display(description=_("débit"))
     def debit(self, obj):
-        return "" if obj.is_credit else format_euros(obj.total)
+        return format_euros(obj.total) if obj.total is not None and not obj.is_credit else ""
 
     @admin.display(description=_("PDF"))
     def pdf_file(self, obj):

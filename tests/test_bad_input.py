@@ -88,3 +88,16 @@ def test_a_percent_sign_in_a_planning_groups_days_is_a_form_error(staff, world):
     assert done.status_code == 302
     group.refresh_from_db()
     assert group.weekdays == [0, 1, 3]
+
+
+def test_a_garbled_inline_post_on_an_account_is_not_a_500(staff, world):  # noqa: F811
+    account = world["document"].account_id
+    response = staff.post(
+        f"/Clairoix/admin/ledger/account/{account}/change/",
+        {
+            "documents-TOTAL_FORMS": "1",
+            "documents-INITIAL_FORMS": "1",
+            "documents-0-id": "pas-un-id",
+        },
+    )
+    assert response.status_code < 500

@@ -19,6 +19,11 @@ def idle_limit(user) -> int:
     )
 
 
+def start_idle_clock(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN_KEY] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
     """After AuthenticationMiddleware. An idle session is flushed; the page then answers as
     for anyone logged out (login page, or its redirect)."""
