@@ -8,6 +8,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   echo "Installing Debian's chromium for the browser suite" >&2
   apt-get update -qq && apt-get install -y -qq chromium >/dev/null
 fi
+# The deployment tests run `nginx -t` on deploy/nginx/ and put nginx in front of two web nodes.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "Installing Debian's nginx for the deployment tests" >&2
+  apt-get update -qq && apt-get install -y -qq nginx >/dev/null
+fi
 if [ ! -f node_modules/axe-core/axe.min.js ]; then
   npm ci --no-audit --no-fund --silent
 fi
