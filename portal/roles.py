@@ -1,9 +1,10 @@
 """Commune staff roles: what each role may do, in one place.
 
 A role is a Django group of the commune's schema. Its permissions are exactly what ROLES
-says: `sync_roles()` runs in the migration that creates the groups and again after every
-`migrate` of a commune schema (PortalConfig.ready), so a permission added here, or a model
-added to an app, reaches every commune at the next deployment.
+says: `sync_roles()` runs in the migration that creates the groups and again after each
+`migrate` that migrates a commune schema (PortalConfig.ready). `migrate` skips schemas that
+are up to date (tenants/migration.py), so a change of ROLES or STAFF_PERMISSIONS ships with
+a new migration whose RunPython calls `sync_roles(apps=apps, ...)` like portal 0002 does.
 
 Staff pages outside the Django admin check their permission with `staff_permission`:
     @staff_permission("booking.view_kitchen_list")
