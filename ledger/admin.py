@@ -89,7 +89,7 @@ class DocumentInline(admin.TabularInline):
 
     @admin.display(description=_("PDF"))
     def pdf_file(self, obj):
-        return pdf_link(obj)
+        return pdf_link(obj) if obj.pk else ""
 
 
 class BalanceFilter(admin.SimpleListFilter):
@@ -122,6 +122,9 @@ class AccountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # accounts open with their first document
+
+    def has_change_permission(self, request, obj=None):
+        return False  # nothing to edit: operations have their own pages
 
     def has_delete_permission(self, request, obj=None):
         return False
