@@ -2,11 +2,12 @@
 
 from django import forms
 from django.contrib import admin
-from django.urls import reverse
+from django.db import models
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from booking import services
+from booking import admin_views, services
 from booking.models import (
     WEEKDAY_CHOICES,
     Closure,
@@ -25,7 +26,11 @@ from booking.models import (
     Site,
     SiteDay,
 )
+from ledger.money import MoneyField, format_euros
 from portal.admin_site import SafeAutocompleteMixin
+
+# Every euro typed in this back office goes through the one money field ("4,90" or "4.90").
+MONEY_INPUTS = {models.DecimalField: {"form_class": MoneyField}}
 
 
 class MealKindInline(admin.TabularInline):
@@ -46,8 +51,13 @@ class OpenMonthInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "is_active", "kitchen_link")
+    list_display = ("name", "code", "price_ceiling_display", "is_active", "kitchen_link")
     inlines = [MealKindInline, DeadlineInline, OpenMonthInline]
+    formfield_overrides = MONEY_INPUTS
+
+    @admin.display(description=_("tarif maximal"), ordering="price_ceiling")
+    def price_ceiling_display(self, obj):
+        return format_euros(obj.price_ceiling)
 
     def save_model(self, request, obj, form, change):
         services.save_service(obj)
@@ -60,6 +70,7 @@ class ServiceAdmin(admin.ModelAdmin):
 class PriceInline(admin.TabularInline):
     model = Price
     extra = 1
+    formfield_overrides = MONEY_INPUTS
 
 
 @admin.register(MealKind)
@@ -124,8 +135,39 @@ class SchoolYearAdmin(admin.ModelAdmin):
 
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
-    list_display = ("day", "service", "reason")
+    """Adding a closure goes through a preview (reservations, families, euros) and then
+    booking.closures.close_day; deleting one re-opens the day and re-books nothing."""
+
+    list_display = (
+        "day",
+        "service",
+        "reason",
+        "cancelled_reservations",
+        "credited_display",
+        "closed_by",
+        "closed_at",
+    )
     list_filter = ("service",)
+    list_select_related = ("service", "closed_by")
+    readonly_fields = [
+        "service",
+        "day",
+        "reason",
+        "closed_by",
+        "closed_at",
+        "cancelled_reservations",
+        "credited_amount",
+    ]
+
+    @admin.display(description=_("montant crédité"), ordering="credited_amount")
+    def credited_display(self, obj):
+        return format_euros(obj.credited_amount)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a closure's consequences are issued: delete it to re-open the day
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return admin_views.closure_add(self, request)
 
 
 @admin.register(ExceptionalDay)
@@ -137,7 +179,12 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    readonly_fields = ("child", "meal_kind", "day", "action", "unit_price")
+    fields = ("child", "meal_kind", "day", "action", "unit_price_display")
+    readonly_fields = fields
+
+    @admin.display(description=_("tarif"))
+    def unit_price_display(self, obj):
+        return format_euros(obj.unit_price)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -158,7 +205,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 @admin.register(Reservation)
 class ReservationAdmin(admin.ModelAdmin):
-    list_display = ("day", "child", "meal_kind", "site", "status", "unit_price")
+    list_display = ("day", "child", "meal_kind", "site", "status", "unit_price_display")
     list_filter = ("status", "site", "meal_kind")
     list_select_related = ("child", "meal_kind", "site")
     date_hierarchy = "day"
@@ -170,3 +217,18 @@ class ReservationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("tarif"), ordering="unit_price")
+    def unit_price_display(self, obj):
+        return format_euros(obj.unit_price)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "avoir-correctif/<int:account_id>/",
+                view(admin_views.correcting_credit_note),
+                name="booking_correcting_credit_note",
+            ),
+            *super().get_urls(),
+        ]

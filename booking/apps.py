@@ -17,3 +17,7 @@ class BookingConfig(AppConfig):
             selectors.count_reservations_this_month,
             30,
         )
+        from booking import home
+        from portal.home import register_home_panel
+
+        register_home_panel("booking_services", "booking/home_panel.html", home.home_summaries, 20)

@@ -106,3 +106,9 @@ def describe_cutoff(cutoff: datetime.datetime) -> str:
     """'mardi 14/01 à 10:00', as shown on the planning."""
     local = cutoff.astimezone(PARIS)
     return f"{WEEKDAY_NAMES[local.weekday()]} {local:%d/%m} à {local:%H:%M}"
+
+
+def describe_cutoff_short(cutoff: datetime.datetime) -> str:
+    """'14/01 10:00', the phone's form."""
+    local = cutoff.astimezone(PARIS)
+    return f"{local:%d/%m %H:%M}"

@@ -1,8 +1,12 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ledger.money import format_euros
 from portal.models import Child, Household
 
 WEEKDAY_CHOICES = [
@@ -30,6 +34,13 @@ class Service(models.Model):
         _("titre des factures"), max_length=150, default="Service de Restauration Scolaire"
     )
     invoice_observations = models.TextField(_("observations des factures"), blank=True)
+    price_ceiling = models.DecimalField(
+        _("tarif maximal (€)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("30.00"),
+        help_text=_("Un tarif saisi au-dessus est refusé (protège des fautes de frappe)."),
+    )
     is_active = models.BooleanField(_("ouvert aux familles"), default=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
@@ -88,7 +99,23 @@ class Price(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.meal_kind} {self.amount} € ({self.valid_from:%d/%m/%Y})"
+        return f"{self.meal_kind} {format_euros(self.amount)} ({self.valid_from:%d/%m/%Y})"
+
+    def clean(self):
+        service = getattr(getattr(self, "meal_kind", None), "service", None)
+        if service is not None and self.amount is not None and self.amount > service.price_ceiling:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "%(amount)s dépasse le tarif maximal du service (%(ceiling)s) : "
+                        "vérifiez la saisie, ou relevez le tarif maximal du service."
+                    )
+                    % {
+                        "amount": format_euros(self.amount),
+                        "ceiling": format_euros(service.price_ceiling),
+                    }
+                }
+            )
 
 
 class Site(models.Model):
@@ -193,6 +220,19 @@ class Closure(models.Model):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, verbose_name=_("service"))
     day = models.DateField(_("jour"))
     reason = models.CharField(_("motif"), max_length=150, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("fermé par"),
+    )
+    closed_at = models.DateTimeField(_("fermé le"), null=True, blank=True)
+    cancelled_reservations = models.PositiveIntegerField(_("réservations annulées"), default=0)
+    credited_amount = models.DecimalField(
+        _("montant crédité"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("fermeture")
@@ -316,6 +356,11 @@ class Order(models.Model):
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expire le"))
     validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    # Fixed when the payment starts: the part of the account's balance this order counts on
+    # while it awaits payment (booking/credit.py). Negative when its payment settles a debt.
+    reserved_credit = models.DecimalField(
+        _("crédit réservé"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
 
     class Meta:
         verbose_name = _("commande")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from booking import calendar
+from booking import calendar, one_meal
 from booking.models import (
     Closure,
     DeadlineRule,
@@ -69,6 +69,8 @@ class ServiceRules:
     exceptional_days: dict
     deadlines: dict
     capacity_overrides: dict
+    exceptional_labels: dict = field(default_factory=dict)  # (meal kind id, day) → label
+    closures: dict = field(default_factory=dict)  # day → reason
 
     def calendar_for(self, day) -> calendar.SchoolCalendar | None:
         for school_calendar in self.calendars:
@@ -112,6 +114,34 @@ class ServiceRules:
             return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=calendar.PARIS)
         return calendar.rule_cutoff(rule, day)
 
+    def closed_days_for(self, meal_kind, planning_group, month) -> list[datetime.date]:
+        """Closure days the meal kind would have been served, shown "fermé : <motif>"."""
+        days = []
+        for day in sorted(self.closures):
+            if day.replace(day=1) != month:
+                continue
+            school_calendar = self.calendar_for(day)
+            if school_calendar is None:
+                continue
+            if meal_kind.is_exceptional:
+                served = day in self.exceptional_days.get(meal_kind.pk, [])
+            else:
+                served = day.weekday() in planning_group.weekdays
+            if served and not calendar.is_public_holiday(day):
+                days.append(day)
+        return days
+
+    def off_day_words(self, day) -> str:
+        """Why a day of the month has no box: said in words, not left blank."""
+        if calendar.is_public_holiday(day):
+            return _("férié")
+        school_calendar = self.calendar_for(day)
+        if school_calendar and calendar.school_holiday_name(day, school_calendar.zone):
+            return _("vacances")
+        if day in self.closures:
+            return closed_words(self.closures[day])
+        return _("pas de repas")
+
     def capacity(self, site, day) -> int:
         override = self.capacity_overrides.get((site.pk, day))
         return site.default_capacity if override is None else override
@@ -119,19 +149,20 @@ class ServiceRules:
 
 def service_rules(service) -> ServiceRules:
     months = open_months(service)
-    closures = frozenset(Closure.objects.filter(service=service).values_list("day", flat=True))
+    closures = dict(Closure.objects.filter(service=service).values_list("day", "reason"))
     calendars = [
-        calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, closures)
+        calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, frozenset(closures))
         for year in SchoolYear.objects.all()
     ]
     prices = defaultdict(list)
     for price in Price.objects.filter(meal_kind__service=service).order_by("-valid_from"):
         prices[price.meal_kind_id].append(price)
-    exceptional = defaultdict(list)
-    for meal_kind_id, day in ExceptionalDay.objects.filter(meal_kind__service=service).values_list(
-        "meal_kind_id", "day"
-    ):
+    exceptional, labels = defaultdict(list), {}
+    for meal_kind_id, day, label in ExceptionalDay.objects.filter(
+        meal_kind__service=service
+    ).values_list("meal_kind_id", "day", "label"):
         exceptional[meal_kind_id].append(day)
+        labels[(meal_kind_id, day)] = label
     overrides = {}
     if months:
         first, last = min(months), max(months) + datetime.timedelta(days=31)
@@ -150,6 +181,17 @@ def service_rules(service) -> ServiceRules:
         exceptional_days=exceptional,
         deadlines={rule.action: rule for rule in DeadlineRule.objects.filter(service=service)},
         capacity_overrides=overrides,
+        exceptional_labels=labels,
+        closures=closures,
+    )
+
+
+def closed_days(service, first: datetime.date, last: datetime.date) -> dict:
+    """day → reason of the service's closures between two days."""
+    return dict(
+        Closure.objects.filter(service=service, day__range=(first, last)).values_list(
+            "day", "reason"
+        )
     )
 
 
@@ -189,19 +231,45 @@ def household_reservations(household, service, first, last) -> dict:
 # The planning grid ---------------------------------------------------------------------
 
 
+def closed_words(reason: str) -> str:
+    return _("fermé : %(reason)s") % {"reason": reason} if reason else _("fermé")
+
+
 @dataclass
 class DayCell:
     day: datetime.date
     key: str
     checked: bool
-    state: str  # "reserved", "held" or "free"
+    state: str  # "reserved", "held", "free" or "closed"
     disabled: bool
     reason: str
     deadline_text: str
+    deadline_short: str = ""  # the phone's form: "jusqu'au 05/01 10:00"
+    # One meal a day (booking/one_meal.py): the exceptional meal's name and price, or which
+    # meal replaces this one; `group` is shared by the cells of one child's day.
+    note: str = ""
+    group: str = ""
 
     @property
     def weekday(self) -> int:
         return self.day.weekday()
+
+    @property
+    def to_cancel(self) -> bool:
+        """A paid day unticked in the page: it will be cancelled, it is no longer "réservé"."""
+        return self.state == "reserved" and not self.checked and not self.disabled
+
+    @property
+    def added(self) -> bool:
+        return self.state == "free" and self.checked and not self.disabled
+
+
+@dataclass
+class OffDay:
+    """A day of the month without a box, and why: "férié", "vacances", "pas de repas"."""
+
+    day: datetime.date
+    words: str
 
 
 @dataclass
@@ -214,6 +282,11 @@ class MonthTab:
     @property
     def weekdays(self) -> list[int]:
         return sorted({cell.weekday for cell in self.cells})
+
+    @property
+    def paid_to_cancel_if_unticked(self) -> int:
+        """What "Tout décocher" would cancel: the paid days still ticked and changeable."""
+        return sum(1 for c in self.cells if c.state == "reserved" and c.checked and not c.disabled)
 
     @property
     def columns(self) -> list[str]:
@@ -246,15 +319,25 @@ class Planning:
                 for month_tab in kind_tab.months:
                     yield child_tab, kind_tab, month_tab
 
+    def changes(self) -> tuple[int, int]:
+        """(days added, paid days cancelled) by the state shown, against what is stored."""
+        added = cancelled = 0
+        for _child, _kind, month_tab in self.cells():
+            added += sum(1 for cell in month_tab.cells if cell.added)
+            cancelled += sum(1 for cell in month_tab.cells if cell.to_cancel)
+        return added, cancelled
 
-def month_weeks(month, cells) -> list[list]:
-    """Rows Monday→Friday (or →Sunday if a weekend day is served) for a calendar table."""
+
+def month_weeks(month, cells, rules=None) -> list[list]:
+    """Rows Monday→Friday (or →Sunday if a weekend day is served) for a calendar table.
+    A day without a box is an OffDay saying why (with `rules`) or the bare date."""
     by_day = {cell.day: cell for cell in cells}
     width = 7 if any(cell.weekday >= 5 for cell in cells) else 5
     weeks, week = [], [None] * width
     for day in calendar.month_days(month):
         if day.weekday() < width:
-            week[day.weekday()] = by_day.get(day, day)
+            off = OffDay(day, rules.off_day_words(day)) if rules is not None else day
+            week[day.weekday()] = by_day.get(day, off)
         if day.weekday() == 6 or day == calendar.month_days(month)[-1]:
             if any(week):
                 weeks.append(week)
@@ -266,11 +349,15 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
     """The state of one checkbox: checked, disabled and why, and its cut-off."""
     key = cell_key(enrolment.child_id, meal_kind.pk, day)
     if reservation is not None and reservation.status == Reservation.Status.HELD:
-        return DayCell(day, key, True, "held", True, _("en attente de paiement"), "")
+        # The state says it ("en attente de paiement"): no reason repeating it.
+        return DayCell(day, key, True, "held", True, "", "")
     reserved = reservation is not None
+    if day in rules.closures:
+        return DayCell(day, key, reserved, "closed", True, closed_words(rules.closures[day]), "")
     action = DeadlineRule.Action.CANCEL if reserved else DeadlineRule.Action.BOOK
     cutoff = rules.cutoff(action, day)
     deadline_text = calendar.describe_cutoff(cutoff)
+    deadline_short = _("jusqu'au %(when)s") % {"when": calendar.describe_cutoff_short(cutoff)}
     checked = reserved if wanted is None else key in wanted
     if now >= cutoff:
         return DayCell(
@@ -281,10 +368,13 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
             True,
             _("délai dépassé"),
             _("modifiable jusqu'au %(when)s") % {"when": deadline_text},
+            "",
         )
     full = taken[(enrolment.site_id, day)] >= rules.capacity(enrolment.site, day)
     if full and not reserved:
-        return DayCell(day, key, False, "free", True, _("complet"), _("plus de place disponible"))
+        return DayCell(
+            day, key, False, "free", True, _("complet"), _("plus de place disponible"), ""
+        )
     return DayCell(
         day,
         key,
@@ -293,6 +383,7 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
         False,
         "",
         _("modifiable jusqu'au %(when)s") % {"when": deadline_text},
+        deadline_short,
     )
 
 
@@ -313,7 +404,7 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
     taken = places_taken({e.site_id for e in enrolments}, first, last)
     children = []
     for enrolment in enrolments:
-        kinds = []
+        kinds, child_cells = [], []
         for meal_kind in rules.meal_kinds:
             month_tabs = []
             for month in months:
@@ -328,13 +419,18 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
                         now,
                         wanted,
                     )
-                    for day in rules.days_for(meal_kind, enrolment.planning_group, month)
+                    for day in sorted(
+                        rules.days_for(meal_kind, enrolment.planning_group, month)
+                        + rules.closed_days_for(meal_kind, enrolment.planning_group, month)
+                    )
                 ]
+                child_cells += [(meal_kind, cell) for cell in cells]
                 tab = MonthTab(month, date_format(month, "F Y"), cells)
-                tab.weeks = month_weeks(month, cells)
+                tab.weeks = month_weeks(month, cells, rules)
                 month_tabs.append(tab)
             if any(tab.cells for tab in month_tabs):
                 kinds.append(KindTab(meal_kind, month_tabs))
+        one_meal.make_exclusive(rules, enrolment.child_id, child_cells)
         children.append(ChildTab(enrolment.child, enrolment, kinds))
     return Planning(service=service, children=children, rules=rules)
 
@@ -344,14 +440,24 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
 
 @dataclass
 class RecapRow:
+    """One line of the recap: a child, a meal kind, cancelled or ordered, at one unit price
+    (an order across a price change has one row per price), with its days."""
+
     child_name: str
     meal_kind: str
-    cancelled_quantity: int
-    cancelled_price: Decimal
-    cancelled_amount: Decimal
-    ordered_quantity: int
-    ordered_price: Decimal
-    ordered_amount: Decimal
+    action: str  # OrderLine.Action: "cancel" or "add"
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    days: list
+
+    @property
+    def is_cancellation(self) -> bool:
+        return self.action == OrderLine.Action.CANCEL
+
+    @property
+    def group(self) -> str:
+        return f"{self.child_name} — {self.meal_kind}"
 
 
 @dataclass
@@ -361,17 +467,31 @@ class Recap:
     rows: list
     total_credit: Decimal
     total_debit: Decimal
+    # Credit the household's other orders awaiting payment count on (booking/credit.py).
+    reserved_elsewhere: Decimal = Decimal("0.00")
 
     @property
     def opening_debit(self) -> Decimal:
         return -self.opening_balance
 
     @property
+    def reserved_debit(self) -> Decimal:
+        return -self.reserved_elsewhere
+
+    @property
+    def available_balance(self) -> Decimal:
+        return self.opening_balance - self.reserved_elsewhere
+
+    @property
     def closing_balance(self) -> Decimal:
-        return self.opening_balance + self.total_credit - self.total_debit
+        return self.available_balance + self.total_credit - self.total_debit
 
     @property
     def amount_to_pay(self) -> Decimal:
+        if self.order.status == Order.Status.AWAITING_PAYMENT:
+            # Fixed under the household lock when the payment started.
+            net = self.total_debit - self.total_credit
+            return max(Decimal("0.00"), net - self.order.reserved_credit)
         return max(Decimal("0.00"), -self.closing_balance)
 
     @property
@@ -389,34 +509,42 @@ def order_lines(order):
 
 def order_recap(order, lines=None) -> Recap:
     """The manual's "Récapitulatif réservations": balance, per child × meal kind the
-    cancelled and ordered meals, then what is to pay or the new balance."""
+    cancelled then ordered meals, one row per unit price with its days (as the invoice
+    lists them), then what is to pay or the new balance. The credit that the household's
+    other orders awaiting payment count on is not there to spend."""
+    from booking import credit
     from ledger import selectors as ledger_selectors
 
     lines = order_lines(order) if lines is None else lines
-    groups = defaultdict(lambda: {"add": [], "cancel": []})
+    groups = defaultdict(list)  # insertion order: child, meal kind, day
     for line in lines:
-        groups[(line.child, line.meal_kind)][line.action].append(line)
+        groups[(line.child, line.meal_kind)].append(line)
     rows = []
-    for (child, meal_kind), actions in groups.items():
-        cancelled, ordered = actions["cancel"], actions["add"]
-        rows.append(
-            RecapRow(
-                child_name=str(child),
-                meal_kind=meal_kind.name,
-                cancelled_quantity=len(cancelled),
-                cancelled_price=cancelled[0].unit_price if cancelled else Decimal("0.00"),
-                cancelled_amount=sum((line.unit_price for line in cancelled), Decimal("0.00")),
-                ordered_quantity=len(ordered),
-                ordered_price=ordered[0].unit_price if ordered else Decimal("0.00"),
-                ordered_amount=sum((line.unit_price for line in ordered), Decimal("0.00")),
-            )
-        )
+    for (child, meal_kind), group in groups.items():
+        for action in (OrderLine.Action.CANCEL, OrderLine.Action.ADD):
+            by_price = defaultdict(list)
+            for line in group:
+                if line.action == action:
+                    by_price[line.unit_price].append(line.day)
+            for unit_price, days in sorted(by_price.items(), key=lambda item: min(item[1])):
+                rows.append(
+                    RecapRow(
+                        child_name=str(child),
+                        meal_kind=meal_kind.name,
+                        action=action,
+                        quantity=len(days),
+                        unit_price=unit_price,
+                        amount=unit_price * len(days),
+                        days=sorted(days),
+                    )
+                )
     return Recap(
         order=order,
         opening_balance=ledger_selectors.balance(order.household, order.service.code),
         rows=rows,
-        total_credit=sum((row.cancelled_amount for row in rows), Decimal("0.00")),
-        total_debit=sum((row.ordered_amount for row in rows), Decimal("0.00")),
+        total_credit=sum((r.amount for r in rows if r.is_cancellation), Decimal("0.00")),
+        total_debit=sum((r.amount for r in rows if not r.is_cancellation), Decimal("0.00")),
+        reserved_elsewhere=credit.reserved_by_other_orders(order),
     )
 
 
@@ -437,6 +565,15 @@ def wanted_keys_of_draft(order) -> set[str]:
     return wanted
 
 
+def orders_awaiting_payment(household) -> list[Order]:
+    """The household's orders whose places are held while a card payment is pending."""
+    return list(
+        Order.objects.select_related("service", "household", "created_by")
+        .filter(household=household, status=Order.Status.AWAITING_PAYMENT)
+        .order_by("created_at")
+    )
+
+
 def order_of_household(household, order_id) -> Order | None:
     return (
         Order.objects.select_related("service", "household", "created_by")
@@ -455,13 +592,25 @@ def count_reservations_this_month() -> int:
 
 
 def kitchen_list(day: datetime.date, site=None):
-    """Meals reserved on `day`: per site and meal kind, the children with class and group."""
-    reservations = (
+    """Meals reserved on `day`: per site and meal kind, the children with class and group.
+
+    A child counts once per service: booked for both (before the one-meal rule), the
+    exceptional meal, which replaces the regular one, is the one listed."""
+    reservations = list(
         Reservation.objects.filter(day=day, status=Reservation.Status.CONFIRMED)
         .filter(Q(site=site) if site else Q())
         .select_related("child", "meal_kind", "site")
         .order_by("site__name", "meal_kind__position", "child__last_name", "child__first_name")
     )
+    kept = {}
+    for reservation in reservations:
+        child_service = (reservation.child_id, reservation.meal_kind.service_id)
+        other = kept.get(child_service)
+        if other is None or (
+            reservation.meal_kind.is_exceptional and not other.meal_kind.is_exceptional
+        ):
+            kept[child_service] = reservation
+    reservations = [r for r in reservations if kept[(r.child_id, r.meal_kind.service_id)] is r]
     groups = {
         (e.child_id, e.service_id): e.planning_group.name
         for e in Enrolment.objects.filter(

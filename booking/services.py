@@ -2,14 +2,17 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import selectors
+from booking import billing, credit, one_meal, selectors
+from booking.credit import NothingToPay, lock_household  # noqa: F401 - this module's contract
 from booking.models import DeadlineRule, Order, OrderLine, Reservation, Service, SiteDay
+from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from notifications.services import queue_email
 from portal.selectors import guardians_of
@@ -60,6 +63,8 @@ def save_service(service: Service) -> Service:
 def _check_addition(rules, enrolment, meal_kind, day, now, taken, overrides_deadlines):
     if meal_kind.service_id != rules.service.pk:
         return _("type de repas inconnu")
+    if day in rules.closures:
+        return _("service fermé ce jour (%(reason)s)") % {"reason": rules.closures[day]}
     if not rules.is_planned(meal_kind, enrolment.planning_group, day):
         return _("ce jour n'est pas au planning de l'enfant")
     if not overrides_deadlines and now >= rules.cutoff(DeadlineRule.Action.BOOK, day):
@@ -138,6 +143,10 @@ def draft_order(
             # The box was locked on the page (deadline, payment pending): not a request.
             continue
         cancellations.append(reservation)
+    cancelled = {(r.child_id, r.meal_kind_id, r.day) for r in cancellations}
+    added = {(child.pk, meal_kind.pk, day) for child, meal_kind, day, _price in additions}
+    for child_id, day in one_meal.conflicts(set(current) - cancelled, added):
+        errors.append(LineError(str(enrolments[child_id].child), day, one_meal.refusal()))
     if errors:
         raise OrderRefused(errors)
     if not additions and not cancellations:
@@ -196,7 +205,6 @@ def _lock_site_days(pairs):
 def _recheck(order, lines, now):
     """Lock the places, re-check every line; returns (additions, cancellations) with the
     enrolment of each added child. Raises OrderRefused naming each failing day."""
-    rules = selectors.service_rules(order.service)
     enrolments = {e.child_id: e for e in selectors.enrolments_of(order.household, order.service)}
     additions = [line for line in lines if line.action == OrderLine.Action.ADD]
     cancellations = [line for line in lines if line.action == OrderLine.Action.CANCEL]
@@ -207,6 +215,7 @@ def _recheck(order, lines, now):
     if errors:
         raise OrderRefused(errors)
     _lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)
+    rules = selectors.service_rules(order.service)  # after the locks: sees a closure just made
 
     days = [line.day for line in lines]
     taken = selectors.places_taken({e.site_id for e in enrolments.values()}, min(days), max(days))
@@ -235,6 +244,10 @@ def _recheck(order, lines, now):
             errors.append(LineError(str(line.child), line.day, problem))
         else:
             reservations[line.pk] = reservation
+    cancelled = {(line.child_id, line.meal_kind_id, line.day) for line in cancellations}
+    added = {(line.child_id, line.meal_kind_id, line.day) for line in additions}
+    for child_id, day in one_meal.conflicts(set(current) - cancelled, added):
+        errors.append(LineError(str(enrolments[child_id].child), day, one_meal.refusal()))
     if errors:
         raise OrderRefused(errors)
     return enrolments, additions, cancellations, reservations
@@ -288,11 +301,16 @@ def _apply(order, additions, cancellations, reservations, enrolments, now):
             order_reference=order.reference,
             idempotency_key=f"order:{order.pk}:invoice",
         )
-    if cancellations:
+    plan = billing.credit_plan(
+        household=order.household,
+        service=order.service,
+        meals=[(reservations[line.pk], line.child, line.meal_kind) for line in cancellations],
+    )
+    if plan.lines:
         ledger.issue_credit_note(
             household=order.household,
             service_code=order.service.code,
-            lines=_document_lines(cancellations),
+            lines=plan.lines,
             ordered_by=order.created_by,
             order_reference=order.reference,
             idempotency_key=f"order:{order.pk}:credit",
@@ -304,8 +322,12 @@ def _apply(order, additions, cancellations, reservations, enrolments, now):
 
 
 def _locked_order(order, household) -> Order:
+    """The household's lock first (credit), then the order's row."""
+    credit.lock_household(household)
+    # The order's and its household's rows only: locking the joined service row too would
+    # queue every writer of the service behind it (and deadlock a closure's commit).
     return (
-        Order.objects.select_for_update()
+        Order.objects.select_for_update(of=("self", "household"))
         .select_related("service", "household", "created_by")
         .get(pk=order.pk, household=household)
     )
@@ -339,8 +361,10 @@ def validate_order(*, order, household, now=None, allow_debit=False) -> Order:
 
 
 def hold_order(*, order, household, now=None) -> Order:
-    """Payment starts: the new places are held (they count against capacity) until the
-    payment is confirmed, refused, abandoned or the hold expires."""
+    """Payment starts: the new places are held (they count against capacity) and the
+    credit the order counts on is reserved (booking/credit.py) until the payment is
+    confirmed, refused, abandoned or the hold expires. Raises NothingToPay when the credit
+    available covers the order."""
     now = now or timezone.now()
     with transaction.atomic():
         order = _locked_order(order, household)
@@ -348,6 +372,9 @@ def hold_order(*, order, household, now=None) -> Order:
             return order
         _ensure_open_draft(order, now)
         lines = selectors.order_lines(order)
+        recap = selectors.order_recap(order, lines)
+        if not recap.needs_payment:
+            raise NothingToPay()
         enrolments, additions, _cancellations, _reservations = _recheck(order, lines, now)
         Reservation.objects.bulk_create(
             [
@@ -363,9 +390,10 @@ def hold_order(*, order, household, now=None) -> Order:
                 for line in additions
             ]
         )
+        order.reserved_credit = credit.credit_to_reserve(recap)  # while still a draft
         order.status = Order.Status.AWAITING_PAYMENT
         order.expires_at = now + HOLD_LIFETIME
-        order.save(update_fields=["status", "expires_at"])
+        order.save(update_fields=["status", "expires_at", "reserved_credit"])
     return order
 
 
@@ -384,8 +412,9 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
     """The payment is confirmed: the places become reservations, the documents are issued.
 
     Idempotent. A payment confirmed after its hold was released (expired, abandoned) still
-    lands: days that still have room are booked, the others are dropped and their amount,
-    already paid, stays on the account as credit.
+    lands: days that still have room, and that the account (the payment included, less the
+    credit other held orders reserved) still covers, are booked; the others are dropped and
+    their amount, already paid, stays on the account as credit.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -402,7 +431,10 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
         current = selectors.household_reservations(
             order.household, order.service, min(days), max(days)
         )
-        dropped = []
+        # A day closed meanwhile is not booked: its amount, paid, stays as credit.
+        closed = selectors.closed_days(order.service, min(days), max(days))
+        dropped = [line for line in additions if line.day in closed]
+        additions = [line for line in additions if line.day not in closed]
         if order.status != Order.Status.AWAITING_PAYMENT:
             # The held places were released: take again those that are still free.
             _lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)
@@ -411,20 +443,35 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
                 {e.site_id for e in enrolments.values()}, min(days), max(days)
             )
             kept = []
+            cancelled = {(line.child_id, line.meal_kind_id, line.day) for line in cancellations}
+            meals_of_day = {(child_id, day) for child_id, _kind, day in set(current) - cancelled}
             for line in additions:
                 enrolment = enrolments.get(line.child_id)
                 key = (line.child_id, line.meal_kind_id, line.day)
                 if (
                     enrolment is None
                     or key in current
+                    or (line.child_id, line.day) in meals_of_day
                     or taken[(enrolment.site_id, line.day)]
                     >= rules.capacity(enrolment.site, line.day)
                 ):
                     dropped.append(line)
                 else:
                     taken[(enrolment.site_id, line.day)] += 1
+                    meals_of_day.add((line.child_id, line.day))
                     kept.append(line)
-            additions = kept
+            # The credit it counted on was freed with the hold: book only what the account
+            # (the payment included) still covers; the rest of the money stays credit.
+            budget = (
+                ledger_selectors.balance(order.household, order.service.code)
+                - credit.reserved_by_other_orders(order)
+                + sum(
+                    (line.unit_price for line in cancellations if _still_confirmed(current, line)),
+                    Decimal("0.00"),
+                )
+            )
+            additions, uncovered = credit.fits_in_credit(kept, budget)
+            dropped += uncovered
         reservations = {}
         for line in cancellations:
             reservation = current.get((line.child_id, line.meal_kind_id, line.day))
@@ -435,8 +482,14 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
     return Confirmation(order, additions + cancellations, dropped)
 
 
+def _still_confirmed(current, line) -> bool:
+    reservation = current.get((line.child_id, line.meal_kind_id, line.day))
+    return reservation is not None and reservation.status == Reservation.Status.CONFIRMED
+
+
 def release_hold(*, order, status=Order.Status.ABANDONED) -> Order:
-    """Refused, abandoned or expired payment: the held places go back. Idempotent."""
+    """Refused, abandoned or expired payment: the held places and the reserved credit go
+    back. Idempotent."""
     with transaction.atomic():
         order = _locked_order(order, order.household)
         if order.status != Order.Status.AWAITING_PAYMENT:

@@ -48,7 +48,13 @@ def kitchen(request):
     return render(
         request,
         "booking/kitchen.html",
-        {"day": day, "site": site, "sites": Site.objects.all(), "groups": groups},
+        {
+            "day": day,
+            "site": site,
+            "sites": Site.objects.all(),
+            "groups": groups,
+            "children_total": sum(len(children) for children in groups.values()),
+        },
     )
 
 

@@ -61,9 +61,13 @@ def service_menu(request, service_code):
     )
 
 
+def _wanted_session_key(service):
+    return f"booking:wanted:{service.code}"
+
+
 def apply_shortcut(planning, wanted, value, copy=False):
-    """The no-JavaScript path of the shortcut buttons: tick the enabled days of a weekday
-    (untick them if all are ticked), or copy a sibling's month where the days match."""
+    """The no-JavaScript path of the shortcut buttons. "Tous les …" and "Comme pour …" only
+    add days (never cancel a paid meal silently); "Tout décocher" ("none") removes them all."""
     parts = value.split("-")
     if len(parts) != 4:
         return wanted
@@ -81,16 +85,12 @@ def apply_shortcut(planning, wanted, value, copy=False):
         if sibling is None:
             return wanted
         sibling_days = {cell.day for cell in sibling.cells if cell.key in wanted}
-        for cell in enabled:
-            wanted.discard(cell.key)
-            if cell.day in sibling_days:
-                wanted.add(cell.key)
+        wanted.update(cell.key for cell in enabled if cell.day in sibling_days)
         return wanted
-    chosen = [c for c in enabled if target == "all" or str(c.weekday) == target]
-    if chosen and all(cell.key in wanted for cell in chosen):
-        wanted.difference_update(cell.key for cell in chosen)
-    else:
-        wanted.update(cell.key for cell in chosen)
+    if target == "none":
+        wanted.difference_update(cell.key for cell in enabled)
+        return wanted
+    wanted.update(cell.key for cell in enabled if target == "all" or str(cell.weekday) == target)
     return wanted
 
 
@@ -111,6 +111,7 @@ def planning(request, service_code):
     service = _service_or_404(service_code)
     wanted = None
     errors = []
+    draft_kept = False
     if request.method == "POST":
         wanted = {key for key in request.POST if key.startswith("r-")}
         if "finalize" in request.POST:
@@ -125,6 +126,7 @@ def planning(request, service_code):
                 errors = refusal.errors
             else:
                 request.session[_draft_session_key(service)] = order.pk
+                request.session.pop(_wanted_session_key(service), None)
                 return redirect("booking:recap", service_code=service.code)
     elif request.GET.get("modifier") and request.session.get(_draft_session_key(service)):
         order = selectors.order_of_household(
@@ -132,8 +134,20 @@ def planning(request, service_code):
         )
         if order is not None and order.status == Order.Status.DRAFT:
             wanted = selectors.wanted_keys_of_draft(order)
+    elif request.GET.get("oublier"):
+        request.session.pop(_wanted_session_key(service), None)
+    elif request.session.get(_wanted_session_key(service)) is not None:
+        wanted = set(request.session[_wanted_session_key(service)])
+        draft_kept = True
     post = request.POST if request.method == "POST" and not errors else {}
     page = planning_after_buttons(household, service, wanted, post)
+    if request.method == "POST" and "finalize" not in request.POST:
+        # Without JavaScript each shortcut posts: the state shown is kept for the session,
+        # so leaving the page loses nothing silently.
+        request.session[_wanted_session_key(service)] = sorted(
+            cell.key for _c, _k, month in page.cells() for cell in month.cells if cell.checked
+        )
+    added, cancelled = page.changes()
     return render(
         request,
         "booking/planning.html",
@@ -145,6 +159,9 @@ def planning(request, service_code):
             "service_page": "planning",
             "planning": page,
             "errors": errors,
+            "draft_kept": draft_kept and (added or cancelled),
+            "added": added,
+            "cancelled": cancelled,
         },
         status=400 if errors else 200,
     )

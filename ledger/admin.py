@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from ledger import selectors, services
 from ledger.admin_forms import (
-    CorrectingCreditNoteForm,
     DebitWithoutReservationForm,
     PaymentForm,
     PeriodTotalsForm,
@@ -140,7 +139,7 @@ class AccountAdmin(admin.ModelAdmin):
         links = [
             ("admin:ledger_account_payment", _("Enregistrer un règlement en mairie")),
             ("admin:ledger_account_debit", _("Débit sans réservation")),
-            ("admin:ledger_account_credit_note", _("Avoir correctif")),
+            ("admin:booking_correcting_credit_note", _("Avoir correctif")),
         ]
         return format_html(
             " · ".join(['<a class="button" href="{}">{}</a>'] * len(links)),
@@ -243,36 +242,10 @@ class AccountAdmin(admin.ModelAdmin):
 
     @staff_permission("ledger.issue_credit_note")
     def credit_note_view(self, request, pk):
+        """The correcting credit note also cancels the meals still to come: it is booking's
+        use case (booking calls the ledger, not the reverse), on booking's admin page."""
         account = self._account(request, pk)
-        form = CorrectingCreditNoteForm(request.POST or None, account=account)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            try:
-                document = services.issue_credit_note(
-                    household=account.household,
-                    service_code=account.service.code,
-                    lines=[
-                        services.DocumentLine(
-                            child_id=line.child_id,
-                            child_name=line.child_name,
-                            day=line.day,
-                            label=line.label,
-                            unit_price=line.unit_price,
-                            quantity=line.quantity,
-                        )
-                        for line in data["lines"]
-                    ],
-                    ordered_by=request.user,
-                    order_reference=data["invoice"].order_reference,
-                    idempotency_key=f"admin-credit-{data['key']}",
-                    reason=data["reason"],
-                    cancels=data["invoice"],
-                )
-            except ValidationError as error:
-                form.add_error(None, error)
-            else:
-                return self._done(request, account, document)
-        return self._form_page(request, account, form, _("Avoir correctif"))
+        return redirect("admin:booking_correcting_credit_note", account.pk)
 
 
 class KindFilter(admin.SimpleListFilter):
@@ -294,7 +267,14 @@ class KindFilter(admin.SimpleListFilter):
 class DocumentAdmin(admin.ModelAdmin):
     """Issued documents, read only: a correction is a new document."""
 
-    list_display = ("number", "label_display", "household", "issued_at", "total", "pdf_file")
+    list_display = (
+        "number",
+        "label_display",
+        "household",
+        "issued_at",
+        "total_display",
+        "pdf_file",
+    )
     list_filter = (KindFilter, "account__service", "issued_at")
     list_select_related = ("account__household",)
     search_fields = ("number", "account__household__name", "order_reference")
@@ -317,6 +297,10 @@ class DocumentAdmin(admin.ModelAdmin):
     @admin.display(description=_("intitulé"))
     def label_display(self, obj):
         return obj.label
+
+    @admin.display(description=_("montant"), ordering="total")
+    def total_display(self, obj):
+        return format_euros(obj.total)
 
     @admin.display(description=_("foyer"), ordering="account__household__name")
     def household(self, obj):

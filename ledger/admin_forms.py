@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ledger.forms import DATE_FORMATS, validate_period_date
-from ledger.models import Document
+from ledger.models import Document, Line
+from ledger.money import MoneyField, format_euros
 
 TOWN_HALL_MODES = [
     (value, label) for value, label in Document.PaymentMode.choices if value != "card"
@@ -23,9 +24,7 @@ class KeyedForm(forms.Form):
 
 
 class PaymentForm(KeyedForm):
-    amount = forms.DecimalField(
-        label=_("Montant (€)"), max_digits=10, decimal_places=2, min_value=0.01, localize=True
-    )
+    amount = MoneyField(label=_("Montant (€)"), min_value="0.01")
     mode = forms.ChoiceField(label=_("Mode de règlement"), choices=TOWN_HALL_MODES)
     treasury_reference = forms.CharField(
         label=_("Référence (n° de chèque, de virement…)"), max_length=100, required=False
@@ -46,12 +45,9 @@ class DebitWithoutReservationForm(KeyedForm):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     label = forms.CharField(label=_("Type de repas"), initial="Repas", max_length=100)
-    unit_price = forms.DecimalField(
+    unit_price = MoneyField(
         label=_("Tarif (€)"),
-        max_digits=8,
-        decimal_places=2,
-        min_value=0,
-        localize=True,
+        min_value="0.00",
         help_text=_("Le tarif du repas, ou le tarif de pénalité de la commune."),
     )
     quantity = forms.IntegerField(label=_("Quantité"), min_value=1, initial=1)
@@ -64,10 +60,16 @@ class DebitWithoutReservationForm(KeyedForm):
 class CorrectingCreditNoteForm(KeyedForm):
     invoice = forms.ModelChoiceField(label=_("Facture à corriger"), queryset=None)
     lines = forms.ModelMultipleChoiceField(
-        label=_("Lignes à annuler"),
+        label=_("Lignes à créditer"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Les lignes de la facture choisie qui sont annulées par l'avoir."),
+        help_text=_(
+            "Les lignes de la facture choisie que l'avoir rembourse. Une ligne déjà créditée "
+            "(par une annulation, une fermeture ou un autre avoir) n'est pas proposée : "
+            "une ligne n'est remboursée qu'une fois. Un repas encore à venir (aujourd'hui ou "
+            "plus tard) est annulé en même temps : il quitte la liste de la cuisine et le "
+            "planning de la famille. Un repas passé reste tel qu'il a été servi."
+        ),
     )
     reason = forms.CharField(label=_("Motif"), widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -75,14 +77,17 @@ class CorrectingCreditNoteForm(KeyedForm):
         super().__init__(*args, **kwargs)
         invoices = account.documents.filter(kind=Document.Kind.INVOICE).order_by("-issued_at")
         self.fields["invoice"].queryset = invoices
-        from ledger.models import Line
-
-        self.fields["lines"].queryset = Line.objects.filter(document__in=invoices).select_related(
-            "document"
+        self.fields["invoice"].label_from_instance = lambda invoice: (
+            f"{invoice.number} — {invoice.issued_at:%d/%m/%Y} — {format_euros(invoice.total)}"
+        )
+        self.fields["lines"].queryset = (
+            Line.objects.filter(document__in=invoices, credited_by__isnull=True)
+            .select_related("document")
+            .order_by("document__issued_at", "document_id", "position")
         )
         self.fields["lines"].label_from_instance = lambda line: (
             f"{line.document.number} — {line.child_name} {line.day:%d/%m/%Y} "
-            f"{line.label} {line.amount} €"
+            f"{line.label} {format_euros(line.amount)}"
         )
 
     def clean(self):

@@ -47,13 +47,14 @@ def load(commune):
     ordered = timezone.localdate() - datetime.timedelta(days=10)
     days = [ordered + datetime.timedelta(days=n) for n in (4, 5, 6)]
 
-    def line(day):
+    def line(day, credits_line_id=None):
         return services.DocumentLine(
             child_id=maxime.pk,
             child_name=str(maxime),
             day=day,
             label="Repas",
             unit_price=Decimal("4.70"),
+            credits_line_id=credits_line_id,
         )
 
     common = {"household": household, "service_code": "cant"}
@@ -93,7 +94,7 @@ def load(commune):
     )
     services.issue_credit_note(
         **common,
-        lines=[line(days[2])],
+        lines=[line(days[2], credits_line_id=second.lines.get().pk)],
         ordered_by=user,
         order_reference="DEMO-3",
         idempotency_key="demo-manual-av1",

@@ -221,6 +221,16 @@ class Document(models.Model):
             return _("Annul n° %(number)s") % {"number": self.number}
         return _("règlement n° %(number)s") % {"number": self.number}
 
+    @property
+    def tagged_label(self) -> str:
+        """The label after its row tag ("Réservation", "Annulation", "Règlement"), so that
+        no word is said twice: "Règlement n° RG…", "Annulation avoir n° AV…"."""
+        if self.kind == self.Kind.PAYMENT:
+            return _("n° %(number)s") % {"number": self.number}
+        if self.kind == self.Kind.CREDIT_NOTE:
+            return _("avoir n° %(number)s") % {"number": self.number}
+        return self.label
+
 
 class Line(models.Model):
     """One line of an invoice or credit note: a child's meal on a day."""
@@ -243,6 +253,16 @@ class Line(models.Model):
     unit_price = models.DecimalField(_("tarif"), max_digits=8, decimal_places=2)
     quantity = models.PositiveSmallIntegerField(_("quantité"), default=1)
     amount = models.DecimalField(_("total"), max_digits=10, decimal_places=2)
+    # On a credit note: the invoice line it credits. Unique, so a line is credited at most
+    # once across all credit notes (a trigger checks it is an invoice line of the account).
+    credits = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credited_by",
+        verbose_name=_("ligne créditée"),
+    )
 
     class Meta:
         verbose_name = _("ligne")
@@ -258,6 +278,7 @@ class Line(models.Model):
                 condition=Q(unit_price__gte=0) & Q(quantity__gte=1),
                 name="ledger_line_price_and_quantity",
             ),
+            models.UniqueConstraint(fields=["credits"], name="ledger_line_credited_once"),
         ]
 
     def __str__(self):

@@ -1,6 +1,10 @@
 """Money is Decimal euros with 2 places; cents only at the payment boundary."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
 THIN_SPACE = "\u202f"  # between thousands, as French typography wants
@@ -29,3 +33,91 @@ def format_euros(value) -> str:
 
 def to_cents(value) -> int:
     return int(euros(value) * 100)
+
+
+# Typing money in a form ----------------------------------------------------------------
+
+# "4,90", "4.90", "4", "1 234,50" (thousands grouped by a space), an optional "€" after.
+_TYPED_EUROS = re.compile(
+    r"^(?P<units>\d{1,3}(?:[ \u00a0\u202f]\d{3})+|\d+)(?:[.,](?P<cents>\d{1,2}))?\s*€?$"
+)
+
+
+def parse_euros(text: str) -> Decimal | None:
+    """ "4,90" or "4.90" → Decimal("4.90"); None for anything else (three decimals, two
+    separators, letters, a sign)."""
+    match = _TYPED_EUROS.match((text or "").strip())
+    if match is None:
+        return None
+    units = re.sub(r"\D", "", match["units"])
+    return euros(f"{units}.{match['cents'] or '0'}")
+
+
+def typed_euros(value) -> str:
+    """What a money input shows: 4.9 → "4,90" (no thousands separator, no "€")."""
+    return f"{euros(value):.2f}".replace(".", ",")
+
+
+class MoneyField(forms.Field):
+    """The one form field for euros in the back office: accepts "4,90" and "4.90", refuses
+    anything else with a French message, shows "4,90", optional bounds in euros."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, min_value=None, max_value=None, **kwargs):
+        # Arguments a model DecimalField passes to its form field: the pattern decides.
+        for name in ("max_digits", "decimal_places", "localize", "step_size"):
+            kwargs.pop(name, None)
+        self.min_value = None if min_value is None else euros(min_value)
+        self.max_value = None if max_value is None else euros(max_value)
+        super().__init__(**kwargs)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.update({"inputmode": "decimal", "autocomplete": "off", "size": "10"})
+        return attrs
+
+    def prepare_value(self, value):
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return typed_euros(value)
+        return value
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return euros(value)
+        amount = parse_euros(str(value))
+        if amount is None:
+            raise forms.ValidationError(
+                _(
+                    "Montant invalide : saisissez des euros avec au plus deux chiffres "
+                    "après la virgule, par exemple 4,90."
+                ),
+                code="invalid",
+            )
+        return amount
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if self.min_value is not None and value < self.min_value:
+            raise forms.ValidationError(
+                _("Le montant doit être d'au moins %(min)s.")
+                % {"min": format_euros(self.min_value)},
+                code="min_value",
+            )
+        if self.max_value is not None and value > self.max_value:
+            raise forms.ValidationError(
+                _("Le montant ne peut dépasser %(max)s.") % {"max": format_euros(self.max_value)},
+                code="max_value",
+            )
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(data) != (
+                None if initial in self.empty_values else euros(initial)
+            )
+        except (forms.ValidationError, ArithmeticError, TypeError, ValueError):
+            return True

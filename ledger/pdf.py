@@ -37,28 +37,41 @@ def _link_callback(uri, rel):
 
 
 def children_groups(document: Document):
-    """Lines grouped by child, as on the manual's invoice: the name on the first row only."""
-    groups = OrderedDict()
-    for line in document.lines.all():
-        groups.setdefault(line.child_name, []).append(line)
+    """Lines as on the manual's invoice: per child (name on its first row only), in date
+    order, grouped by meal and price; each group's quantity and total on its first row."""
+    children = OrderedDict()
+    for line in sorted(document.lines.all(), key=lambda x: (x.child_name, x.day, x.position)):
+        children.setdefault(line.child_name, OrderedDict()).setdefault(
+            (line.label, line.unit_price), []
+        ).append(line)
     return [
         {
             "child_name": name,
-            "lines": lines,
-            "quantity": sum(x.quantity for x in lines),
-            "amount": sum(x.amount for x in lines),
+            "groups": [
+                {
+                    "label": label,
+                    "unit_price": unit_price,
+                    "lines": lines,
+                    "quantity": sum(x.quantity for x in lines),
+                    "amount": sum(x.amount for x in lines),
+                }
+                for (label, unit_price), lines in by_kind.items()
+            ],
         }
-        for name, lines in groups.items()
+        for name, by_kind in children.items()
     ]
 
 
 def render_html(document: Document) -> str:
+    from ledger.selectors import settling_payment
+
     return render_to_string(
         "ledger/pdf/document.html",
         {
             "document": document,
             "snapshot": document.snapshot,
-            "groups": children_groups(document) if document.kind != "RG" else [],
+            "children": children_groups(document) if document.kind != "RG" else [],
+            "settled_by": settling_payment(document),
             "fonts": {key: str(path) for key, path in FONTS.items()},
         },
     )

@@ -8,14 +8,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from ledger.models import Account, Document, ServiceBook
+from ledger.models import Account, Document, Invoice, Line, ServiceBook
 
 ZERO = Decimal("0.00")
 # What list pages never show: the printed header and the observations.
 LIST_DEFERRED = ("snapshot", "observations", "reason")
+# On one day: the invoice, then what cancels it, then the payment that settles it.
+KIND_RANK = Case(
+    When(kind=Document.Kind.INVOICE, then=Value(0)),
+    When(kind=Document.Kind.CREDIT_NOTE, then=Value(1)),
+    default=Value(2),
+)
 
 
 def _signed_sum(prefix: str = ""):
@@ -63,6 +70,20 @@ def account_of(household, service_code: str) -> Account | None:
     )
 
 
+def account_by_id(account_id) -> Account | None:
+    """Back office: an account by its id (staff see every account of their commune)."""
+    return Account.objects.select_related("household", "service").filter(pk=account_id).first()
+
+
+def invoice_of(household, service_code: str, invoice_id) -> Document | None:
+    """One of the household's invoices for the service, or None."""
+    return (
+        Invoice.objects.select_related("account")
+        .filter(pk=invoice_id, account__household=household, account__service__code=service_code)
+        .first()
+    )
+
+
 def _balance_before(account: Account | None, before: datetime.datetime) -> Decimal:
     if account is None:
         return ZERO
@@ -101,7 +122,11 @@ def statement(household, service_code: str, start: datetime.date, end: datetime.
                 issued_at__lt=_instant(end),
             )
             .defer(*LIST_DEFERRED)
-            .order_by("issued_at", "id")
+            .annotate(
+                day=TruncDate("issued_at", tzinfo=timezone.get_current_timezone()),
+                kind_rank=KIND_RANK,
+            )
+            .order_by("day", "kind_rank", "number")
         )
     closing = opening
     for document in documents:
@@ -134,6 +159,31 @@ def document_of(household, service_code: str, number: str) -> Document:
     if document is None:
         raise Http404("No such document for this household")
     return document
+
+
+def settling_payment(document: Document) -> Document | None:
+    """The payment recorded for the same order as this invoice (a card payment through the
+    Treasury names its order), if any: the invoice is then "acquittée"."""
+    if document.kind != Document.Kind.INVOICE or not document.order_reference:
+        return None
+    return (
+        Document.objects.filter(
+            account_id=document.account_id,
+            kind=Document.Kind.PAYMENT,
+            order_reference=document.order_reference,
+        )
+        .order_by("issued_at", "id")
+        .first()
+    )
+
+
+def latest_documents(household, service_code: str, limit: int = 3) -> list[Document]:
+    """The household's newest invoices, credit notes and payments of a service."""
+    return list(
+        Document.objects.filter(account__household=household, account__service__code=service_code)
+        .defer(*LIST_DEFERRED)
+        .order_by("-issued_at", "-id")[:limit]
+    )
 
 
 @dataclass
@@ -178,3 +228,83 @@ def accounts_with_balance():
 
 def accounts_in_debit():
     return accounts_with_balance().filter(balance_amount__lt=0).order_by("balance_amount")
+
+
+# Invoice lines and their credits --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvoicedLine:
+    """An invoice line, with the credit note that credited it (if one did)."""
+
+    pk: int
+    invoice_id: int
+    invoice_number: str
+    order_reference: str
+    child_id: int | None
+    child_name: str
+    day: datetime.date
+    label: str
+    unit_price: Decimal
+    quantity: int
+    amount: Decimal
+    credited_by: str | None  # the credit note's number
+
+    @property
+    def credited(self) -> bool:
+        return self.credited_by is not None
+
+
+def invoiced_lines(
+    *, household, service_code: str, order_references=None, line_ids=None, invoice_id=None
+) -> list[InvoicedLine]:
+    """The household's invoice lines for a service, narrowed to some orders' invoices, some
+    line ids or one invoice. Two queries, whatever the number of lines."""
+    lines = Line.objects.filter(
+        document__kind=Document.Kind.INVOICE,
+        document__account__household=household,
+        document__account__service__code=service_code,
+    )
+    if order_references is not None:
+        lines = lines.filter(document__order_reference__in=list(order_references))
+    if line_ids is not None:
+        lines = lines.filter(pk__in=list(line_ids))
+    if invoice_id is not None:
+        lines = lines.filter(document_id=invoice_id)
+    rows = list(
+        lines.values(
+            "pk",
+            "document_id",
+            "document__number",
+            "document__order_reference",
+            "child_id",
+            "child_name",
+            "day",
+            "label",
+            "unit_price",
+            "quantity",
+            "amount",
+        ).order_by("document__issued_at", "document_id", "position")
+    )
+    credits = dict(
+        Line.objects.filter(credits_id__in=[row["pk"] for row in rows]).values_list(
+            "credits_id", "document__number"
+        )
+    )
+    return [
+        InvoicedLine(
+            pk=row["pk"],
+            invoice_id=row["document_id"],
+            invoice_number=row["document__number"],
+            order_reference=row["document__order_reference"],
+            child_id=row["child_id"],
+            child_name=row["child_name"],
+            day=row["day"],
+            label=row["label"],
+            unit_price=row["unit_price"],
+            quantity=row["quantity"],
+            amount=row["amount"],
+            credited_by=credits.get(row["pk"]),
+        )
+        for row in rows
+    ]

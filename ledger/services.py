@@ -48,6 +48,9 @@ class DocumentLine:
     label: str  # the meal kind: "Repas", "Repas exceptionnel"
     unit_price: Decimal
     quantity: int = 1
+    # On a credit note: the pk of the invoice line this line credits (same child, price and
+    # quantity). A line is credited at most once, whatever the credit note.
+    credits_line_id: int | None = None
 
 
 class IdempotencyConflict(ValueError):
@@ -138,8 +141,11 @@ def record_payment(
     idempotency_key: str,
     treasury_reference: str = "",
     paid_at=None,
+    order_reference: str = "",
 ) -> Payment:
-    """A credit for money received: by card through PayFiP, or at the town hall."""
+    """A credit for money received: by card through PayFiP, or at the town hall.
+    `order_reference` names the order a card payment settles (its invoice then says
+    "Acquittée")."""
     if mode not in PaymentMode.values:
         raise ValidationError(_("Mode de règlement inconnu : %(mode)s") % {"mode": mode})
     return _issue(
@@ -148,7 +154,7 @@ def record_payment(
         service_code=service_code,
         lines=[],
         author=recorded_by,
-        order_reference="",
+        order_reference=order_reference,
         idempotency_key=idempotency_key,
         issued_at=paid_at,
         amount=amount,
@@ -239,9 +245,56 @@ def _clean_lines(household, lines: list[DocumentLine]) -> list[Line]:
                 unit_price=unit_price,
                 quantity=line.quantity,
                 amount=unit_price * line.quantity,
+                credits_id=line.credits_line_id,
             )
         )
     return rows
+
+
+def _check_credited_lines(account, rows, cancels):
+    """Each credited line is a line of an invoice of this account (of `cancels` when given),
+    for the same child, price and quantity, and was never credited before. Called under the
+    counter's lock, so two credit notes for one line wait for each other; the database's
+    unique constraint holds whatever code runs."""
+    wanted = [row.credits_id for row in rows if row.credits_id is not None]
+    if not wanted:
+        return
+    if len(set(wanted)) != len(wanted):
+        raise ValidationError(_("Une même ligne de facture ne peut être créditée qu'une fois."))
+    credited = {
+        line.pk: line
+        for line in Line.objects.select_related("document").filter(
+            pk__in=wanted, document__kind=Document.Kind.INVOICE, document__account=account
+        )
+    }
+    already = {
+        line.credits_id: line.document.number
+        for line in Line.objects.select_related("document").filter(credits_id__in=wanted)
+    }
+    for row in rows:
+        if row.credits_id is None:
+            continue
+        line = credited.get(row.credits_id)
+        if line is None or (cancels is not None and line.document_id != cancels.pk):
+            raise ValidationError(_("L'avoir doit créditer une ligne de facture de ce compte."))
+        if row.credits_id in already:
+            raise ValidationError(
+                _("%(line)s a déjà été crédité (avoir %(number)s).")
+                % {"line": _line_text(line), "number": already[row.credits_id]}
+            )
+        if (line.child_id, line.unit_price, line.quantity) != (
+            row.child_id,
+            row.unit_price,
+            row.quantity,
+        ):
+            raise ValidationError(
+                _("%(line)s : l'avoir doit reprendre l'enfant, le tarif et la quantité facturés.")
+                % {"line": _line_text(line)}
+            )
+
+
+def _line_text(line) -> str:
+    return f"{line.child_name}, {line.day:%d/%m/%Y}, {line.label}"
 
 
 def _issue(
@@ -266,6 +319,8 @@ def _issue(
     if book is None:
         raise ValidationError(_("Service inconnu : %(code)s") % {"code": service_code})
     rows = _clean_lines(household, lines) if kind != Document.Kind.PAYMENT else []
+    if kind != Document.Kind.CREDIT_NOTE and any(row.credits_id for row in rows):
+        raise ValueError("Only a credit note's lines credit an invoice line.")
     total = sum((row.amount for row in rows), Decimal("0.00")) if rows else euros(amount)
     if total <= 0:
         raise ValidationError(_("Le montant doit être positif."))
@@ -287,6 +342,8 @@ def _issue(
         if existing is not None:
             transaction.set_rollback(True)
             return existing
+        if kind == Document.Kind.CREDIT_NOTE:
+            _check_credited_lines(account, rows, extra.get("cancels"))
         try:
             with transaction.atomic():
                 document = PROXY_BY_KIND[kind].objects.create(

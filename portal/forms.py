@@ -29,12 +29,22 @@ class PortalLoginForm(AuthenticationForm):
     }
 
 
+# The rule in one sentence, where the manual puts it, instead of one line per validator.
+PASSWORD_RULE = _("Au moins 12 caractères ; évitez un mot de passe courant.")
+
+
 class ChoosePasswordForm(SetPasswordForm):
-    pass
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_RULE
 
 
 class ChangePasswordForm(PasswordChangeForm):
     """The manual's "Changement mot de passe": old password, new one twice."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_RULE
 
 
 class PasswordForgottenForm(forms.Form):

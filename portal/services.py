@@ -151,3 +151,22 @@ def request_password_reset(email: str) -> None:
     )
     if user is not None:
         send_password_reset(user)
+
+
+def lock_household(*, household_id: int) -> None:
+    """Take the household's row lock until the caller's transaction ends.
+
+    Every write that spends or reserves a family's money takes it first, before any other
+    lock (booking's places, ledger counters), so that two guardians, two tabs and an agent
+    acting for the same family go one at a time."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_household needs the caller's transaction.")
+    list(Household.objects.select_for_update().filter(pk=household_id).values_list("pk"))
+
+
+def lock_households(*, household_ids) -> list[Household]:
+    """Lock households in the caller's transaction, always in id order (the lock order every
+    writer follows: households first, then capacity rows), so two writers never deadlock."""
+    return list(
+        Household.objects.select_for_update().filter(pk__in=set(household_ids)).order_by("pk")
+    )

@@ -20,6 +20,7 @@ from portal.forms import (
     PasswordForgottenForm,
     PortalLoginForm,
 )
+from portal.home import home_panels
 
 
 def login_view(request):
@@ -36,10 +37,16 @@ def login_view(request):
 def home(request):
     guardian = selectors.guardian_of(request.user)
     children = selectors.children_of(guardian.household) if guardian else []
+    panels = home_panels(guardian.household) if guardian else []
     return render(
         request,
         "portal/home.html",
-        {"section": "reservations", "guardian": guardian, "children": children},
+        {
+            "section": "reservations",
+            "guardian": guardian,
+            "children": children,
+            "panels": panels,
+        },
     )
 
 

@@ -9,4 +9,19 @@ def payfip(request):
         return {}
     from tipi.selectors import is_test_mode
 
-    return {"payfip_test_mode": SimpleLazyObject(is_test_mode)}
+    return {
+        "payfip_test_mode": SimpleLazyObject(is_test_mode),
+        "pending_payments": SimpleLazyObject(lambda: _pending_payments(request)),
+    }
+
+
+def _pending_payments(request) -> list:
+    """The banner's card payments: the logged-in parent's, read only if a page shows them."""
+    from portal.selectors import guardian_of
+    from tipi.selectors import pending_payments_of
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    guardian = guardian_of(user)
+    return pending_payments_of(guardian.household) if guardian else []

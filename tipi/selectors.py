@@ -1,6 +1,8 @@
 """Reads for card payments."""
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -65,3 +67,56 @@ def operations_to_reconcile(now=None):
 
 def history(operation) -> list[OperationEvent]:
     return list(operation.events.all())
+
+
+@dataclass
+class PendingPayment:
+    """A card payment the parent can still finish ("Reprendre le paiement") or drop."""
+
+    order: object
+    operation: PaymentOperation
+    service_code: str
+    service_name: str
+    amount: Decimal
+    valid_until: datetime.datetime
+
+    @property
+    def minutes_left(self) -> int:
+        seconds = (self.valid_until - timezone.now()).total_seconds()
+        return max(0, int(seconds // 60))
+
+
+def pending_payments_of(household, now=None) -> list[PendingPayment]:
+    """Orders of the household awaiting payment whose Treasury page can still be paid."""
+    from booking import selectors as booking_selectors
+    from tipi.payfip import PAYMENT_PAGE_VALIDITY
+
+    now = now or timezone.now()
+    orders = {order.pk: order for order in booking_selectors.orders_awaiting_payment(household)}
+    if not orders:
+        return []
+    operations = PaymentOperation.objects.filter(
+        order_id__in=orders,
+        status=PaymentOperation.Status.PENDING,
+        created_at__gt=now - PAYMENT_PAGE_VALIDITY,
+    ).order_by("order_id", "-created_at")
+    pending, seen = [], set()
+    for operation in operations:
+        if operation.order_id in seen:
+            continue
+        seen.add(operation.order_id)
+        order = orders[operation.order_id]
+        valid_until = min(operation.created_at + PAYMENT_PAGE_VALIDITY, order.expires_at)
+        if valid_until <= now:
+            continue
+        pending.append(
+            PendingPayment(
+                order=order,
+                operation=operation,
+                service_code=order.service.code,
+                service_name=order.service.name,
+                amount=operation.amount,
+                valid_until=valid_until,
+            )
+        )
+    return pending

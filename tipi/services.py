@@ -73,14 +73,18 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
         raise PaymentUnavailable(
             _("Le paiement en ligne n'est pas ouvert : contactez votre mairie.")
         )
-    amount = booking_selectors.order_recap(order).amount_to_pay
-    if amount <= 0:
+    if booking_selectors.order_recap(order).amount_to_pay <= 0:
         raise PaymentUnavailable(_("Cette commande n'a rien à payer."))
 
-    order = booking_services.hold_order(order=order, household=household, now=now)
+    try:
+        order = booking_services.hold_order(order=order, household=household, now=now)
+    except booking_services.NothingToPay as covered:
+        raise PaymentUnavailable(_("Cette commande n'a rien à payer.")) from covered
     live = selectors.live_operation_of(order)
     if live is not None:
         return live  # a second click: the same Treasury page, not a second debt
+    # The held order's amount: fixed under the household lock with the credit it reserved.
+    amount = booking_selectors.order_recap(order).amount_to_pay
 
     commune = current_commune()
     with transaction.atomic():
@@ -134,6 +138,21 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
         operation.save(update_fields=["id_op", "status"])
         _event(operation, "sent_to_treasury", f"idOp {id_op}")
     return operation
+
+
+def abandon_payment(*, household, order_id, actor) -> bool:
+    """ "Abandonner" from the pending-payment banner: the household's own order awaiting
+    payment gives its places back (booking's release_hold). The Treasury page may still
+    be paid: that payment then lands as any late one (days with room, the rest credit).
+    Returns False when there is nothing of this household's to abandon."""
+    order = booking_selectors.order_of_household(household, order_id)
+    if order is None or order.status != Order.Status.AWAITING_PAYMENT:
+        return False
+    booking_services.release_hold(order=order, status=Order.Status.ABANDONED)
+    operation = selectors.live_operation_of(order)
+    if operation is not None:
+        _event(operation, "abandoned_by_parent", order.reference, actor)
+    return True
 
 
 # Settle --------------------------------------------------------------------------------
@@ -251,6 +270,7 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
     """Record the payment, then confirm the order (invoice, credit note, e-mail). The caller
     holds the operation's row lock."""
     order = operation.order
+    booking_services.lock_household(operation.household)  # before the ledger's counters
     payment = ledger_services.record_payment(
         household=operation.household,
         service_code=operation.service_code,
@@ -260,6 +280,7 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
         idempotency_key=f"payfip:{operation.refdet}",
         treasury_reference=f"PayFiP {operation.refdet} aut. {numauto}".strip(),
         paid_at=paid_at,
+        order_reference=order.reference,
     )
     confirmation = booking_services.confirm_held_order(order=order)
     operation.status = Status.PAID

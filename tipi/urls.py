@@ -6,6 +6,8 @@ app_name = "tipi"
 
 urlpatterns = [
     path("reservations/<slug:service_code>/paiement/", views.pay, name="pay"),
+    path("reservations/<slug:service_code>/paiement/reprendre/", views.resume, name="resume"),
+    path("reservations/<slug:service_code>/paiement/abandonner/", views.abandon, name="abandon"),
     path("paiement/notification/", views.notify, name="notify"),
     path("paiement/<slug:refdet>/retour/", views.payment_return, name="return"),
 ]

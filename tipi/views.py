@@ -83,3 +83,40 @@ def payment_return(request, refdet):
             "statement_url": reverse("ledger:statement", kwargs={"service_code": service_code}),
         },
     )
+
+
+def _household_order_id(request):
+    try:
+        return int(request.POST.get("order", ""))
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def resume(request, service_code):
+    """ "Reprendre le paiement": the same Treasury page, while it can still be paid."""
+    household = household_of(request.user)
+    order_id = _household_order_id(request)
+    for pending in selectors.pending_payments_of(household):
+        if pending.order.pk == order_id and pending.service_code == service_code:
+            return HttpResponseRedirect(services.payment_page_url(pending.operation))
+    messages.error(request, _("Ce paiement n'est plus en cours : rien n'a été réservé."))
+    return redirect("booking:planning", service_code=service_code)
+
+
+@login_required
+@require_POST
+def abandon(request, service_code):
+    """ "Abandonner": the places held for the household's own pending order go back."""
+    household = household_of(request.user)
+    order_id = _household_order_id(request)
+    if order_id is not None and services.abandon_payment(
+        household=household, order_id=order_id, actor=request.user
+    ):
+        messages.success(
+            request, _("Paiement abandonné : les places sont libérées, rien n'a été réservé.")
+        )
+    else:
+        messages.error(request, _("Aucun paiement en cours à abandonner."))
+    return redirect("booking:planning", service_code=service_code)

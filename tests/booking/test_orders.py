@@ -170,9 +170,14 @@ def test_recap_of_the_manuals_first_example(canteen_2027, blanchard):
     }
     recap = selectors.order_recap(draft(blanchard.household, c, wanted, blanchard.user))
     assert recap.opening_balance == Decimal("0.00")
-    (row,) = recap.rows
-    assert (row.cancelled_quantity, row.cancelled_amount) == (1, Decimal("4.70"))
-    assert (row.ordered_quantity, row.ordered_price, row.ordered_amount) == (
+    cancelled, ordered = recap.rows
+    assert (cancelled.action, cancelled.quantity, cancelled.amount) == (
+        "cancel",
+        1,
+        Decimal("4.70"),
+    )
+    assert (ordered.action, ordered.quantity, ordered.unit_price, ordered.amount) == (
+        "add",
         5,
         Decimal("4.70"),
         Decimal("23.50"),

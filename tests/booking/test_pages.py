@@ -46,7 +46,7 @@ def test_the_grid_has_child_meal_and_month_tabs_with_labelled_days(parent_client
         assert f'aria-describedby="{box_id}-etat"' in checkbox
 
 
-def test_shortcut_works_without_javascript_and_a_second_press_unticks(parent_client, canteen):
+def test_shortcut_works_without_javascript_and_tout_decocher_unticks(parent_client, canteen):
     planning = grid(parent_client)
     maxime = planning.children[0]
     month = maxime.kinds[0].months[0]
@@ -59,7 +59,7 @@ def test_shortcut_works_without_javascript_and_a_second_press_unticks(parent_cli
     ]
     assert mondays and all(c.checked for c in mondays if not c.disabled)
     again = {c.key: "on" for c in mondays if c.checked}
-    response = parent_client.post(PLANNING, {**again, "shortcut": value})
+    response = parent_client.post(PLANNING, {**again, "shortcut": value[:-2] + "-none"})
     assert not any(
         c.checked for c in response.context["planning"].children[0].kinds[0].months[0].cells
     )

@@ -44,6 +44,12 @@ CHROMIUM_ARGS = [
 SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "preau-demo-2026"
+# What a parent must reach without scrolling sideways (run in the page at phone size).
+OFF_SCREEN_JS = "\n".join(
+    line
+    for line in (ROOT / "tests" / "e2e" / "off_screen.js").read_text().splitlines()
+    if not line.startswith("//")
+)
 
 
 def server_url():
@@ -219,6 +225,7 @@ class Walk:
 
     def __init__(self, browser, product, scenario, size):
         self.product = product
+        self.size = size
         self.context = browser.new_context(
             viewport=SIZES[size], locale="fr-FR", timezone_id="Europe/Paris"
         )
@@ -239,6 +246,13 @@ class Walk:
         self.shots += 1
         page.screenshot(path=str(self.folder / f"{self.shots:02d}-{name}.png"), full_page=True)
         self.check_accessibility(name, page)
+        if self.size == "phone":
+            self.check_nothing_off_screen(name, page)
+
+    def check_nothing_off_screen(self, name, page):
+        """At 360 px: no horizontal scroll, no amount, button or link beyond the screen."""
+        problems = page.evaluate(OFF_SCREEN_JS)
+        assert problems == [], f"{name} at {page.viewport_size}: {problems}"
 
     def check_accessibility(self, name, page):
         # Evaluated, not a <script> tag: the Content-Security-Policy refuses inline scripts.

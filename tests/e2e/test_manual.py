@@ -116,11 +116,26 @@ def enabled_boxes(panel):
     return panel.locator("input[type=checkbox]:not([disabled])")
 
 
+def assert_every_day_says_why(page):
+    """At every width each day of the visible month says its state in words."""
+    silent = page.evaluate(
+        """() => Array.from(document.querySelectorAll("fieldset.month:not([hidden]) td"))
+            .filter((td) => td.offsetParent !== null && td.querySelector(".day-number"))
+            .filter((td) => {
+              const state = td.querySelector(".day-state");
+              return !state || state.innerText.trim() === "";
+            })
+            .map((td) => td.innerText.trim())"""
+    )
+    assert silent == [], silent
+
+
 def test_reserve_up_to_the_recap(walk):
     """Scenario 3 up to the recap (the card payment is the PayFiP issue's)."""
     page = walk.page
     walk.login("Clairoix", BERTRAND)
     open_planning(page)
+    assert_every_day_says_why(page)
     walk.shot("planning")
     page.get_by_role("link", name="Maxime").click()
     maxime = page.locator("section.tab-panel[id^='enfant-']:visible").first

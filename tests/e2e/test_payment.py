@@ -101,8 +101,8 @@ def test_reserve_and_pay(walk):
     invoice = page.get_by_role("link", name=re.compile(r"facture n° FA\d{10}")).last
     expect(invoice).to_be_visible()
     invoice_number = re.search(r"FA\d{10}", invoice.inner_text()).group(0)
-    expect(page.get_by_role("link", name=re.compile(r"règlement n° RG\d{10}")).last).to_be_visible()
-    closing = page.get_by_role("row", name=re.compile("solde")).last
+    expect(page.get_by_role("link", name=re.compile(r"^n° RG\d{10}")).last).to_be_visible()
+    closing = page.get_by_role("row", name=re.compile("Solde de fin")).last
     expect(closing).to_contain_text("0,00")
     walk.shot("compte")
 
@@ -132,8 +132,8 @@ def test_cancel_into_credit(walk):
     expect(page.get_by_text("Vos réservations et annulations sont enregistrées")).to_be_visible()
 
     page.get_by_role("link", name="Consultation compte").click()
-    expect(page.get_by_role("link", name=re.compile(r"Annul n° AV\d{10}")).last).to_be_visible()
-    expect(page.get_by_role("row", name=re.compile("solde")).last).to_contain_text("4,70")
+    expect(page.get_by_role("link", name=re.compile(r"avoir n° AV\d{10}")).last).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("Solde de fin")).last).to_contain_text("4,70")
     walk.shot("compte-avoir")
 
     page.get_by_role("link", name="Réservation", exact=True).click()
@@ -208,3 +208,84 @@ def test_deadlines_and_places(walk, browser):
     expect(full).to_be_disabled()
     expect(month.locator(f"td:has(input[data-day='{day}'])")).to_contain_text("complet")
     walk.shot("jour-complet")
+
+
+def test_pending_payment(walk):
+    """Half-way through a card payment the parent comes back: the held days are yellow as
+    the legend says and say it once; a banner offers "Reprendre le paiement" (the same
+    Treasury page) and "Abandonner" (the places go back), on the planning and the home."""
+    page = walk.page
+    walk.login("Clairoix", BERTRAND)
+    open_planning(page)
+    days = pick_days(page, "Maxime", 2)
+    page.get_by_role("button", name="Finaliser la commande").click()
+    page.get_by_role("button", name="Payer par carte bancaire").click()
+    expect(page.get_by_text(re.compile(r"cant\d{9}"))).to_be_visible()
+    treasury_page = page.url
+
+    walk.go("/Clairoix/reservations/cant/reservation/")  # back to Préau by its address
+    banner = page.locator(".pending-payment")
+    to_pay = euros(4.70 * 2 - 4.70)
+    expect(banner).to_contain_text(re.compile(rf"{to_pay}\s€ à payer par carte : encore 1\d min"))
+    month = next_month_panel(page, "Maxime")
+    held = month.locator("td.day.held")
+    expect(held).to_have_count(2)
+    legend = page.locator(".legend .held .box").first
+    colour = "el => getComputedStyle(el).backgroundColor"
+    assert held.first.evaluate(colour) == legend.evaluate(colour)
+    assert held.first.locator(".day-state").inner_text().count("en attente de paiement") == 1
+    assert {held.nth(n).locator("input").get_attribute("data-day") for n in range(2)} == set(days)
+    test_banner = page.locator(".test-banner")
+    if test_banner.count():
+        line = test_banner.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)")
+        assert test_banner.bounding_box()["height"] < 2 * line + 12  # one line and padding
+    walk.shot("paiement-en-attente")
+
+    banner.get_by_role("button", name="Reprendre le paiement").click()
+    expect(page.get_by_text(re.compile(r"cant\d{9}"))).to_be_visible()
+    assert page.url == treasury_page
+    walk.go("/Clairoix/accueil/")
+    expect(page.locator(".pending-payment")).to_contain_text("Reprendre le paiement")
+    walk.shot("accueil-paiement-en-attente")
+    page.locator(".pending-payment").get_by_role("button", name="Abandonner").click()
+    expect(page.get_by_text("les places sont libérées")).to_be_visible()
+    month = next_month_panel(page, "Maxime")
+    expect(month.locator("td.day.held")).to_have_count(0)
+    expect(page.locator(".pending-payment")).to_have_count(0)
+    walk.shot("paiement-abandonne")
+
+
+def test_shortcuts_never_cancel_paid_meals_silently(walk):
+    page = walk.page
+    days = reserve_and_pay(walk, maxime_days=2)
+    open_planning(page)
+    month = next_month_panel(page, "Maxime")
+    summary = page.locator("[data-change-summary]")
+    month.get_by_role("button", name="Comme pour Léa").click()
+    for day in days:
+        expect(month.locator(f"input[data-day='{day}']")).to_be_checked()
+    expect(summary).to_have_text("Aucune modification")
+    month.get_by_role("button", name="Tous les lundis").click()
+    month.get_by_role("button", name="Tous les lundis").click()
+    for day in days:
+        expect(month.locator(f"input[data-day='{day}']")).to_be_checked()
+    month.get_by_role("button", name="Tout décocher (annule 2 repas payés)").click()
+    for day in days:
+        cell = month.locator(f"td:has(input[data-day='{day}'])")
+        expect(cell).to_contain_text("à annuler")
+        expect(cell).not_to_contain_text("réservé")
+    expect(summary).to_have_text("2 annulés")
+    month.locator(f"input[data-day='{days[0]}']").check()
+    expect(summary).to_have_text("1 annulé")
+    walk.shot("tout-decocher")
+    dialogs = []
+
+    def answer(dialog):
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    page.get_by_role("link", name="Coordonnées").click()
+    page.wait_for_timeout(500)
+    assert dialogs == ["beforeunload"]
+    expect(summary).to_have_text("1 annulé")  # still on the page, nothing lost

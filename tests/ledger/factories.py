@@ -70,7 +70,7 @@ def credit_note(guardian, lines, *, issued_at=None, cancels=None, reason=""):
     )
 
 
-def payment(guardian, amount, *, paid_at=None, mode="card"):
+def payment(guardian, amount, *, paid_at=None, mode="card", order_reference=""):
     return services.record_payment(
         household=guardian.household,
         service_code="cant",
@@ -79,6 +79,7 @@ def payment(guardian, amount, *, paid_at=None, mode="card"):
         recorded_by=guardian.user,
         idempotency_key=key("rg"),
         paid_at=paid_at,
+        order_reference=order_reference,
     )
 
 

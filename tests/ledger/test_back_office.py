@@ -111,7 +111,8 @@ def test_debit_for_another_households_child_is_refused(agent_client, account, du
 def test_correcting_credit_note_requires_a_reason(agent_client, account):
     fa = Document.objects.get()
     line = fa.lines.get()
-    url = f"{ADMIN}account/{account.pk}/avoir/"
+    url = f"/Clairoix/admin/booking/reservation/avoir-correctif/{account.pk}/"
+    assert agent_client.get(f"{ADMIN}account/{account.pk}/avoir/").url == url
     refused = agent_client.post(url, {"key": "k3", "invoice": fa.pk, "lines": [line.pk]})
     assert refused.status_code == 200 and "reason" in refused.context["form"].errors
     done = agent_client.post(

@@ -35,14 +35,15 @@ def test_the_manuals_statement_page(parent_client, manual):
     assert response.status_code == 200
     page = text(response)
     assert "Intitulé Date Réalisé par Crédit Débit" in page
+    # By date, then invoice before payment, then number; no word said twice.
     rows = [
-        "Solde solde 18/11/2017 0,00 €",
+        "Solde de début 18/11/2017 0,00 €",
         "Réservation facture n° FA2017000001 14/12/2017 BLANCHARD Bertrand 9,40 €",
-        "Règlement règlement n° RG2017000001 14/12/2017 BLANCHARD Bertrand 9,40 €",
         "Réservation facture n° FA2017000002 14/12/2017 BLANCHARD Bertrand 4,70 €",
-        "Règlement règlement n° RG2017000002 15/12/2017 BLANCHARD Bertrand 4,70 €",
-        "Annulation Annul n° AV2017000001 16/12/2017 BLANCHARD Bertrand 4,70 €",
-        "Solde solde 18/12/2017 4,70 €",
+        "Règlement n° RG2017000001 14/12/2017 BLANCHARD Bertrand 9,40 €",
+        "Règlement n° RG2017000002 15/12/2017 BLANCHARD Bertrand 4,70 €",
+        "Annulation avoir n° AV2017000001 16/12/2017 BLANCHARD Bertrand 4,70 €",
+        "Solde de fin 18/12/2017 4,70 €",
     ]
     positions = [page.index(row) for row in rows]
     assert positions == sorted(positions)
@@ -57,17 +58,17 @@ def test_the_manuals_statement_page(parent_client, manual):
 def test_the_debit_and_credit_columns_of_the_invoice_and_payment(parent_client, manual):
     html = parent_client.get(STATEMENT, {"du": "2017-12-14", "au": "2017-12-14"}).content.decode()
     invoice_row = re.search(r'<tr class="row-invoice">(.*?)</tr>', html, re.S).group(1)
-    cells = re.findall(r'<td class="num">(.*?)</td>', invoice_row)
+    cells = re.findall(r'<td class="num desktop-only">(.*?)</td>', invoice_row)
     assert cells == ["", "9,40\xa0€"]  # Crédit empty, Débit 9,40 €
     payment_row = re.search(r'<tr class="row-payment">(.*?)</tr>', html, re.S).group(1)
-    assert re.findall(r'<td class="num">(.*?)</td>', payment_row) == ["9,40\xa0€", ""]
+    assert re.findall(r'<td class="num desktop-only">(.*?)</td>', payment_row) == ["9,40\xa0€", ""]
 
 
 def test_a_negative_balance_shows_in_the_debit_column(parent_client, cant, blanchard, maxime):
     invoice(blanchard, [meal(maxime, timezone.localdate())])
     html = parent_client.get(STATEMENT).content.decode()
     closing = re.findall(r'<tr class="row-balance">(.*?)</tr>', html, re.S)[-1]
-    assert re.findall(r'<td class="num">(.*?)</td>', closing) == ["", "4,70\xa0€"]
+    assert re.findall(r'<td class="num desktop-only">(.*?)</td>', closing) == ["", "4,70\xa0€"]
 
 
 def test_the_default_period_is_the_last_30_days(parent_client, cant, blanchard, maxime):
@@ -77,7 +78,7 @@ def test_the_default_period_is_the_last_30_days(parent_client, cant, blanchard, 
     response = parent_client.get(STATEMENT)
     page = text(response)
     start = (today - datetime.timedelta(days=30)).strftime("%d/%m/%Y")
-    assert f"solde {start} -4,70 €".replace("-", "") in page
+    assert f"Solde de début {start} 4,70 €" in page
     assert recent.number in page and "FA" + str(today.year) not in page.replace(recent.number, "")
     assert response.context["form"]["du"].value() == (today - datetime.timedelta(30)).isoformat()
 

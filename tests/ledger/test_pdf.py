@@ -42,8 +42,8 @@ def test_the_invoice_pdf_carries_what_the_manual_shows(manual_invoice, clairoix)
     assert "Numéro FACTURE" in text and "FA2017000001" in text
     assert "Date FACTURE" in text and "Date Echéance" in text and "14/12/2017" in text
     assert "NOM PRENOM DATE TARIF TYPE QTE TOTAL" in text
-    assert "BLANCHARD Maxime 18/12/2017 4,70 € Repas 1 4,70 €" in text
-    assert "19/12/2017" in text
+    # Grouped like the manual: the child once, the group's quantity and total on its first row.
+    assert "BLANCHARD Maxime 18/12/2017 4,70 € Repas 2 9,40 € 19/12/2017 4,70 € Repas" in text
     assert "BLANCHARD Léa 21/12/2017 6,20 € Repas exceptionnel" in text
     assert "OBSERVATIONS" in text and OBSERVATIONS in text
     assert "Montant FACTURE 15,60 €" in text

@@ -39,10 +39,11 @@ def test_the_manuals_statement_ends_with_4_70_in_credit(cant, blanchard):
     manual_statement(blanchard, datetime.date(2017, 12, 14))
     result = selectors.statement(blanchard.household, "cant", start, datetime.date(2017, 12, 18))
     assert result.opening == Decimal("0.00")
+    # By date, then invoice before payment, then number.
     assert [(d.kind, d.total) for d in result.documents] == [
         ("FA", Decimal("9.40")),
-        ("RG", Decimal("9.40")),
         ("FA", Decimal("4.70")),
+        ("RG", Decimal("9.40")),
         ("RG", Decimal("4.70")),
         ("AV", Decimal("4.70")),
     ]

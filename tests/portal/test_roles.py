@@ -166,6 +166,7 @@ def staff_world(canteen, blanchard):  # noqa: F811 - fixture
     return {
         "household_id": str(blanchard.household_id),
         "service_code": canteen.service.code,
+        "account_id": str(Account.objects.get().pk),
         "content_type_id": str(ContentType.objects.get_for_model(type(blanchard.household)).pk),
     }
 
