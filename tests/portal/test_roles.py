@@ -289,7 +289,10 @@ def test_parents_are_sent_to_the_back_office_login_from_staff_pages(parent_clien
         (roles.LECTURE, "/Clairoix/admin/portal/household/add/", 403),
         (roles.REGISSEUR, "/Clairoix/gestion/foyers/{household}/cant/", 403),
         (roles.REGISSEUR, "/Clairoix/admin/ledger/account/{account}/reglement/", 200),
-        (roles.REGISSEUR, "/Clairoix/admin/ledger/account/{account}/avoir/", 200),
+        # The ledger's credit-note link leads to booking's page (it also cancels meals).
+        (roles.REGISSEUR, "/Clairoix/admin/ledger/account/{account}/avoir/", 302),
+        (roles.REGISSEUR, "/Clairoix/admin/booking/reservation/avoir-correctif/{account}/", 200),
+        (roles.AGENT, "/Clairoix/admin/booking/reservation/avoir-correctif/{account}/", 403),
         (roles.REGISSEUR, "/Clairoix/admin/booking/service/add/", 403),
         (roles.ADMINISTRATEUR, "/Clairoix/admin/accounts/user/add/", 200),
     ],
