@@ -1,5 +1,6 @@
 """The commune's booking back office: services, meals and prices, sites, calendar, deadlines."""
 
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.urls import path, reverse
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from booking import admin_views, services
 from booking.models import (
+    WEEKDAY_CHOICES,
     Closure,
     DeadlineRule,
     Enrolment,
@@ -25,6 +27,7 @@ from booking.models import (
     SiteDay,
 )
 from ledger.money import MoneyField, format_euros
+from portal.admin_site import SafeAutocompleteMixin
 
 # Every euro typed in this back office goes through the one money field ("4,90" or "4.90").
 MONEY_INPUTS = {models.DecimalField: {"form_class": MoneyField}}
@@ -88,13 +91,28 @@ class SiteDayAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
 
 
+class PlanningGroupForm(forms.ModelForm):
+    # Ticked days, not a typed list: Django's array field fails on a typed "%" (500).
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("jours de repas"),
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = PlanningGroup
+        fields = ("name", "weekdays")
+
+
 @admin.register(PlanningGroup)
 class PlanningGroupAdmin(admin.ModelAdmin):
+    form = PlanningGroupForm
     list_display = ("name", "weekdays")
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("child", "service", "site", "planning_group", "book_link")
     list_filter = ("service", "site", "planning_group")
     list_select_related = ("child__household", "service", "site", "planning_group")

@@ -18,6 +18,7 @@ from ledger import selectors as ledger_selectors
 from ledger.admin_forms import CorrectingCreditNoteForm
 from ledger.forms import DATE_FORMATS
 from ledger.money import format_euros
+from portal.roles import staff_permission
 
 
 class ClosureForm(forms.Form):
@@ -102,11 +103,10 @@ def closure_add(model_admin, request):
     return TemplateResponse(request, "admin/booking/closure/add.html", context)
 
 
+@staff_permission("ledger.issue_credit_note")
 def correcting_credit_note(request, account_id):
     """ "Avoir correctif" on a family's account: credits invoice lines once, and cancels
     the meals still to come among them."""
-    if not request.user.has_perm("ledger.change_account"):
-        raise PermissionDenied
     account = ledger_selectors.account_by_id(account_id)
     if account is None:
         raise Http404(_("Compte inconnu."))

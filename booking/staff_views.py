@@ -4,7 +4,6 @@ import csv
 import datetime
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,15 +13,17 @@ from booking import selectors, services
 from booking.models import Site
 from booking.views import _service_or_404, planning_after_buttons
 from portal.models import Household
+from portal.roles import staff_permission
 
 
-@staff_member_required
+@staff_permission("booking.view_kitchen_list")
 def kitchen(request):
     try:
         day = datetime.date.fromisoformat(request.GET.get("jour", ""))
     except ValueError:
         day = timezone.localdate()
-    site = Site.objects.filter(pk=request.GET.get("site") or None).first()
+    site_id = request.GET.get("site", "")
+    site = Site.objects.filter(pk=int(site_id)).first() if site_id.isdecimal() else None
     groups = selectors.kitchen_list(day, site)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -57,7 +58,7 @@ def kitchen(request):
     )
 
 
-@staff_member_required
+@staff_permission("booking.book_for_family")
 def agent_planning(request, household_id, service_code):
     """An agent books or cancels for a family; deadlines may be overridden with a reason.
     The order is recorded with the agent as "réalisé par" and its amount goes on the account."""

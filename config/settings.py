@@ -50,7 +50,8 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    # django.contrib.admin, with the commune site that sends role-less staff to one page.
+    "portal.admin_site.CommuneAdminConfig",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
@@ -62,7 +63,7 @@ TENANT_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
-    "django.contrib.admin",
+    "portal.admin_site.CommuneAdminConfig",
     "axes",
     "portal.accounts",
     "notifications",
@@ -87,13 +88,20 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "portal.accounts.backends.EmailBackend",
 ]
-# Failed logins: locked per account and per IP address. Attempts are stored in each
-# schema, so a lockout in one commune does not reach another.
+# Failed logins (portal/accounts/lockout.py): the (account, address) pair is locked after
+# AXES_FAILURE_LIMIT failures, the account alone after AXES_USERNAME_FAILURE_LIMIT failures
+# from any addresses; an address alone never is. Attempts are stored in each schema, so a
+# lockout in one commune does not reach another.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+AXES_HANDLER = "portal.accounts.lockout.PairThenUsernameHandler"
 AXES_USERNAME_CALLABLE = "portal.accounts.backends.lockout_username"
-AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.lockout.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.lockout_response"
+# The reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed; nobody else's is.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 PASSWORD_HASHERS = [
@@ -117,6 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 MIDDLEWARE = [
+    "tenants.security.RefuseNulMiddleware",
     "tenants.middleware.CommunePrefixMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -126,8 +135,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.accounts.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tenants.security.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -162,6 +174,10 @@ CSRF_COOKIE_NAME = "preau_csrf"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Idle sessions end (portal.accounts.middleware): parents after 30 min, staff after 2 h.
+SESSION_IDLE_PARENT_SECONDS = env.int("SESSION_IDLE_PARENT_SECONDS", default=30 * 60)
+SESSION_IDLE_STAFF_SECONDS = env.int("SESSION_IDLE_STAFF_SECONDS", default=2 * 3600)
+SESSION_COOKIE_AGE = max(SESSION_IDLE_PARENT_SECONDS, SESSION_IDLE_STAFF_SECONDS)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -260,9 +276,42 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Behind the TLS proxy (deploy/): it sets X-Forwarded-Proto, and X-Forwarded-For for
+# TRUSTED_PROXIES. `manage.py check --deploy` passes with DEBUG off.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The proxy's and the orchestrator's health checks may come over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only,
+# no inline script, no style attribute. Form posts that redirect to PayFiP are not limited
+# (no form-action). The local Treasury simulator is a stand-in for another site: excluded.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/simulateur-payfip/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # PayFiP (tipi): the Treasury's card payment. A commune chooses only its numcli (régie),
 # saisie mode and whether card payment is open (tipi back office); where the Treasury is

@@ -21,6 +21,7 @@ from ledger.admin_forms import (
 )
 from ledger.models import Account, Document, LedgerSettings, ServiceBook
 from ledger.money import format_euros
+from portal.roles import staff_permission
 
 
 @admin.register(ServiceBook)
@@ -46,6 +47,8 @@ class LedgerSettingsAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         settings_row = services.ledger_settings()
         return redirect("admin:ledger_ledgersettings_change", settings_row.pk)
 
@@ -71,17 +74,21 @@ class DocumentInline(admin.TabularInline):
     def label_display(self, obj):
         return obj.label
 
+    def has_change_permission(self, request, obj=None):
+        return False  # issued documents never change
+
     @admin.display(description=_("crédit"))
     def credit(self, obj):
-        return format_euros(obj.total) if obj.is_credit else ""
+        # A row re-shown from a garbled post has no document behind it: nothing to show.
+        return format_euros(obj.total) if obj.total is not None and obj.is_credit else ""
 
     @admin.display(description=_("débit"))
     def debit(self, obj):
-        return "" if obj.is_credit else format_euros(obj.total)
+        return format_euros(obj.total) if obj.total is not None and not obj.is_credit else ""
 
     @admin.display(description=_("PDF"))
     def pdf_file(self, obj):
-        return pdf_link(obj)
+        return pdf_link(obj) if obj.pk else ""
 
 
 class BalanceFilter(admin.SimpleListFilter):
@@ -114,6 +121,9 @@ class AccountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # accounts open with their first document
+
+    def has_change_permission(self, request, obj=None):
+        return False  # nothing to edit: operations have their own pages
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -150,10 +160,7 @@ class AccountAdmin(admin.ModelAdmin):
         ]
 
     def _account(self, request, pk):
-        account = get_object_or_404(Account.objects.select_related("household", "service"), pk=pk)
-        if not self.has_change_permission(request, account):
-            raise PermissionDenied
-        return account
+        return get_object_or_404(Account.objects.select_related("household", "service"), pk=pk)
 
     def _form_page(self, request, account, form, title):
         context = {
@@ -177,6 +184,7 @@ class AccountAdmin(admin.ModelAdmin):
         )
         return redirect("admin:ledger_account_change", account.pk)
 
+    @staff_permission("ledger.record_payment")
     def payment_view(self, request, pk):
         account = self._account(request, pk)
         form = PaymentForm(request.POST or None)
@@ -201,6 +209,7 @@ class AccountAdmin(admin.ModelAdmin):
             return self._done(request, account, document)
         return self._form_page(request, account, form, _("Enregistrer un règlement en mairie"))
 
+    @staff_permission("ledger.issue_debit")
     def debit_view(self, request, pk):
         account = self._account(request, pk)
         form = DebitWithoutReservationForm(request.POST or None, household=account.household)
@@ -231,6 +240,7 @@ class AccountAdmin(admin.ModelAdmin):
                 return self._done(request, account, document)
         return self._form_page(request, account, form, _("Débit sans réservation"))
 
+    @staff_permission("ledger.issue_credit_note")
     def credit_note_view(self, request, pk):
         """The correcting credit note also cancels the meals still to come: it is booking's
         use case (booking calls the ledger, not the reverse), on booking's admin page."""
@@ -308,18 +318,16 @@ class DocumentAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    @staff_permission("ledger.view_document")
     def pdf_view(self, request, pk):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         document = get_object_or_404(Document, pk=pk)
         stored = services.store_pdf(document)
         response = HttpResponse(bytes(stored.content), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
         return response
 
+    @staff_permission("ledger.view_document")
     def totals_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
         today = timezone.localdate()
         query = (
             request.GET

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.forms import DATE_FORMATS
+from ledger.forms import DATE_FORMATS, validate_period_date
 from ledger.models import Document, Line
 from ledger.money import MoneyField, format_euros
 
@@ -102,11 +102,13 @@ class PeriodTotalsForm(forms.Form):
     du = forms.DateField(
         label=_("Du"),
         input_formats=DATE_FORMATS,
+        validators=[validate_period_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     au = forms.DateField(
         label=_("Au"),
         input_formats=DATE_FORMATS,
+        validators=[validate_period_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 

@@ -6,6 +6,17 @@ from django.utils.translation import gettext_lazy as _
 
 DEFAULT_DAYS = 30
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
+# A period's bounds stay where date arithmetic (the day after "au") cannot overflow.
+FIRST_DATE, LAST_DATE = datetime.date(2000, 1, 1), datetime.date(2099, 12, 31)
+
+
+def validate_period_date(value):
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise forms.ValidationError(
+            _("Choisissez une date entre le %(first)s et le %(last)s."),
+            params={"first": f"{FIRST_DATE:%d/%m/%Y}", "last": f"{LAST_DATE:%d/%m/%Y}"},
+            code="out_of_range",
+        )
 
 
 class PeriodForm(forms.Form):
@@ -14,6 +25,7 @@ class PeriodForm(forms.Form):
     du = forms.DateField(
         label=_("Du"),
         input_formats=DATE_FORMATS,
+        validators=[validate_period_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("Indiquez la date de début."),
@@ -23,6 +35,7 @@ class PeriodForm(forms.Form):
     au = forms.DateField(
         label=_("Au"),
         input_formats=DATE_FORMATS,
+        validators=[validate_period_date],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": _("Indiquez la date de fin."),

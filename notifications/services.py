@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from notifications.models import OutboxEmail
@@ -25,9 +26,15 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=30 * 4 ** (attempts - 1))
 
 
+def render_subject(template_name: str, context: dict) -> str:
+    """A subject is plain text: no HTML escaping ("Tom & Jerry"), no line breaks."""
+    template = get_template(template_name).template
+    return " ".join(template.render(Context(context, autoescape=False)).split())
+
+
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
     base = f"emails/{template}"
-    subject = " ".join(render_to_string(f"{base}/subject.txt", context).split())
+    subject = render_subject(f"{base}/subject.txt", context)
     body_text = render_to_string(f"{base}/body.txt", context)
     body_html = render_to_string(f"{base}/body.html", context)
     return subject, body_text, body_html

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import services
+from portal.admin_site import SafeAutocompleteMixin
 from portal.models import Child, ContactDetailsChange, ContactMessage, Guardian, Household
 from portal.phones import normalize_phone
 
@@ -122,7 +123,7 @@ class ParentAccountForm(forms.ModelForm):
 
 
 @admin.register(Guardian)
-class GuardianAdmin(admin.ModelAdmin):
+class GuardianAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     form = ParentAccountForm
     list_display = ("__str__", "email", "household", "rank", "has_password", "last_login")
     list_select_related = ("user", "household")
@@ -194,7 +195,7 @@ class GuardianAdmin(admin.ModelAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(admin.ModelAdmin):
+class ChildAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     list_display = ("__str__", "household", "birth_date", "school", "class_name")
     list_select_related = ("household",)
     search_fields = ("last_name", "first_name", "household__name")

@@ -6,9 +6,13 @@ class PortalConfig(AppConfig):
     verbose_name = "Familles"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
         from django.utils.translation import gettext_lazy as _
 
-        from portal import selectors
+        from portal import roles, selectors
         from tenants.statistics import register_commune_statistic
+
+        # Role groups follow portal/roles.py in every commune schema after each migrate.
+        post_migrate.connect(roles.sync_roles_after_migrate, sender=self)
 
         register_commune_statistic("households", _("Familles"), selectors.count_households, 10)

@@ -4,6 +4,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
+from portal import roles
 from portal.models import Child, Guardian, Household
 
 DEMO_PASSWORD = "preau-demo-2026"  # noqa: S105 - published demo credentials
@@ -52,7 +53,32 @@ FAMILIES = {
 }
 
 
+# One staff account per role besides the administrator (load_demo makes that one).
+STAFF = {
+    "Clairoix": [
+        ("regisseur@clairoix.example", "RÉGIE", "Régine", roles.REGISSEUR),
+        ("agent@clairoix.example", "CANTINE", "Agnès", roles.AGENT),
+        ("lecture@clairoix.example", "LECTURE", "Luc", roles.LECTURE),
+    ],
+}
+
+
+def load_staff(commune):
+    User = get_user_model()
+    for email, last_name, first_name, role in STAFF.get(commune.slug, []):
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email, last_name=last_name, first_name=first_name, is_staff=True
+            )
+        if not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        user.groups.set([roles.group(role)])
+
+
 def load(commune):
+    load_staff(commune)
     family = FAMILIES.get(commune.slug)
     if family is None:
         return

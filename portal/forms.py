@@ -11,6 +11,7 @@ from portal.phones import normalize_phone, validate_postal_code
 class PortalLoginForm(AuthenticationForm):
     username = forms.CharField(
         label=_("Identifiant"),
+        max_length=254,
         help_text=_("Votre adresse e-mail."),
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )

@@ -11,7 +11,7 @@ urlpatterns = [
     path("communes/<int:pk>/etat/", views.console_set_commune_state, name="commune_state"),
     path(
         "connexion/",
-        auth_views.LoginView.as_view(template_name="console/login.html"),
+        auth_views.LoginView.as_view(template_name="console/login.html", next_page="console:home"),
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(next_page="console:login"), name="logout"),

@@ -5,7 +5,6 @@ import datetime
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ledger.money import format_euros
+from portal.roles import staff_permission
 from tipi import manual, services
 from tipi.models import OperationEvent, PayfipSettings, PaymentOperation, Regie
 
@@ -109,11 +109,9 @@ class PaymentOperationAdmin(admin.ModelAdmin):
         ]
 
     def _operation(self, request, pk):
-        operation = get_object_or_404(PaymentOperation, pk=pk)
-        if not self.has_change_permission(request, operation):
-            raise PermissionDenied
-        return operation
+        return get_object_or_404(PaymentOperation, pk=pk)
 
+    @staff_permission("tipi.check_payment")
     def check_view(self, request, pk):
         operation = self._operation(request, pk)
         if request.method != "POST":
@@ -131,6 +129,7 @@ class PaymentOperationAdmin(admin.ModelAdmin):
         )
         return redirect("admin:tipi_paymentoperation_change", operation.pk)
 
+    @staff_permission("tipi.validate_payment_manually")
     def manual_view(self, request, pk):
         operation = self._operation(request, pk)
         form = ManualPaymentForm(

@@ -7,11 +7,14 @@ class AccountsConfig(AppConfig):
     verbose_name = "Comptes"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.utils.translation import gettext_lazy as _
 
-        from portal.accounts import selectors
+        from portal.accounts import middleware, selectors
         from tenants.statistics import register_commune_statistic
 
+        # The idle clock starts at login, in the session write the login makes anyway.
+        user_logged_in.connect(middleware.start_idle_clock, dispatch_uid="preau-idle-clock")
         register_commune_statistic(
             "active_accounts", _("Comptes actifs"), selectors.count_active_parent_accounts, 20
         )

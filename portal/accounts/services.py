@@ -29,11 +29,14 @@ def email_taken(email: str) -> bool:
 
 @transaction.atomic
 def create_commune_administrator(*, email: str):
-    """The commune's first staff account; the password is chosen through the invitation."""
+    """The commune's first staff account, in the Administrateur role (call in the commune's
+    schema, once migrated); the password is chosen through the invitation."""
+    from portal import roles
+
     User = get_user_model()
-    return User.objects.create_user(
-        email=validate_email_address(email), is_staff=True, is_superuser=True
-    )
+    user = User.objects.create_user(email=validate_email_address(email), is_staff=True)
+    roles.give_role(user, roles.ADMINISTRATEUR)
+    return user
 
 
 def password_setup_url(commune, user, *, generator=access_token_generator) -> str:

@@ -9,6 +9,7 @@ import pytest
 from booking import selectors, services
 from booking.models import Order, Reservation
 from ledger.money import format_euros
+from portal import roles
 from tests.booking.test_orders import NOW, draft, key
 from tests.factories import PASSWORD, UserFactory
 
@@ -132,7 +133,7 @@ def test_the_kitchen_counts_children_not_rows(client, canteen_2027, blanchard):
     assert [(kind.name, len(children)) for (_site, kind), children in groups.items()] == [
         ("Repas exceptionnel", 1)
     ]
-    UserFactory(email="cuisine@clairoix.test", is_staff=True)
+    roles.give_role(UserFactory(email="cuisine@clairoix.test", is_staff=True), roles.AGENT)
     client.post(
         "/Clairoix/admin/login/", {"username": "cuisine@clairoix.test", "password": PASSWORD}
     )

@@ -5,6 +5,7 @@ from booking import selectors
 from booking.models import Order, Reservation
 from ledger import services as ledger_services
 from notifications.models import OutboxEmail
+from portal import roles
 from tests.factories import PASSWORD, UserFactory
 
 PLANNING = "/Clairoix/reservations/cant/reservation/"
@@ -147,7 +148,7 @@ def test_kitchen_list_and_csv_for_staff(client, canteen, blanchard):
     )
     services.validate_order(order=order, household=blanchard.household, allow_debit=True)
     assert client.get("/Clairoix/gestion/cuisine/").status_code == 302  # staff only
-    UserFactory(email="cuisine@clairoix.test", is_staff=True)
+    roles.give_role(UserFactory(email="cuisine@clairoix.test", is_staff=True), roles.AGENT)
     client.post(
         "/Clairoix/admin/login/", {"username": "cuisine@clairoix.test", "password": PASSWORD}
     )
@@ -166,7 +167,10 @@ def test_an_agent_books_for_a_family_past_the_deadline_with_a_reason(client, can
     from booking.models import DeadlineRule
 
     DeadlineRule.objects.filter(service=canteen.service).update(days_before=200)  # all past
-    UserFactory(email="agent@clairoix.test", is_staff=True, last_name="MAIRIE", first_name="Agent")
+    agent = UserFactory(
+        email="agent@clairoix.test", is_staff=True, last_name="MAIRIE", first_name="Agent"
+    )
+    roles.give_role(agent, roles.AGENT)
     client.post("/Clairoix/admin/login/", {"username": "agent@clairoix.test", "password": PASSWORD})
     url = f"/Clairoix/gestion/foyers/{blanchard.household_id}/cant/"
     cell = client.get(url).context["planning"].children[0].kinds[0].months[0].cells[0]

@@ -106,8 +106,7 @@ def test_every_variable_of_the_template_is_read():
                      *(DEPLOY / "systemd").glob("*.service")]
     )  # fmt: skip
     unread = {name for name in template_env() if name not in readers}
-    # TRUSTED_PROXIES is the rights work's setting (merged separately from this branch).
-    assert unread <= {"TRUSTED_PROXIES"}, unread
+    assert not unread, unread
 
 
 def test_a_rotated_secret_is_accepted_as_fallback():

@@ -11,6 +11,7 @@ from booking.models import Order, Reservation
 from ledger import services as ledger_services
 from ledger.models import Document
 from ledger.selectors import balance
+from portal import roles
 from tests.factories import PASSWORD, UserFactory
 from tests.portal.factories import GuardianFactory
 from tests.tipi.conftest import Browser, free_cells
@@ -100,7 +101,7 @@ def test_two_guardians_and_an_agent_at_once_spend_the_credit_once(live):
             rank=2,
             user=UserFactory(email="sophie.blanchard@example.org", first_name="Sophie"),
         )
-        UserFactory(email="agent@clairoix.test", is_staff=True)
+        roles.give_role(UserFactory(email="agent@clairoix.test", is_staff=True), roles.AGENT)
     # Days apart, so that no place (SiteDay) lock orders the three: only the household's.
     maxime, lea = free_cells(live, "Maxime", 4), free_cells(live, "Léa", 8)[-2:]
     bertrand, sophie, agent = Browser(live), Browser(live), Browser(live)

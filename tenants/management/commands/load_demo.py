@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from portal.roles import ADMINISTRATEUR, give_role
 from tenants import selectors, services
 
 DEMO_PASSWORD = "preau-demo-2026"  # noqa: S105 - published demo credentials
@@ -64,7 +65,10 @@ class Command(BaseCommand):
                 commune = services.create_commune(**spec)
                 self.stdout.write(f"Created commune {commune.name} ({commune.schema_name})")
             with schema_context(commune.schema_name), transaction.atomic():
-                ensure_user(spec["admin_email"], is_staff=True, is_superuser=True)
+                administrator = ensure_user(spec["admin_email"], is_staff=True)
+                administrator.is_superuser = False
+                administrator.save(update_fields=["is_superuser"])
+                give_role(administrator, ADMINISTRATEUR)
                 for load in demo_loaders():
                     load(commune)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

@@ -1,0 +1,62 @@
+"""The commune's Django admin site (/<commune>/admin/): a staff account with no role sees
+only the page that says to ask the administrator."""
+
+from functools import update_wrapper
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ValidationError
+
+
+class CommuneAdminSite(admin.AdminSite):
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request, *args, **kwargs):
+            from portal import roles
+
+            if (
+                self.has_permission(request)
+                and view != self.logout
+                and not roles.has_staff_role(request.user)
+            ):
+                return roles.no_role_response(request)
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, inner)
+
+
+class CommuneAdminConfig(AdminConfig):
+    """django.contrib.admin with CommuneAdminSite as `admin.site`."""
+
+    default_site = "portal.admin_site.CommuneAdminSite"
+
+
+class SafeAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget re-rendered with a posted value that is not an id
+    ("abc") filters the database with it and fails; such a value shows as no choice (the
+    field's own message says what is wrong)."""
+
+    def optgroups(self, name, value, attr=None):
+        remote = self.field.remote_field
+        target = remote.model._meta.get_field(remote.field_name)
+        valid = []
+        for item in value:
+            try:
+                target.run_validators(target.to_python(item))
+            except (ValidationError, TypeError, ValueError):
+                continue
+            valid.append(item)
+        return super().optgroups(name, valid, attr)
+
+
+class SafeAutocompleteMixin:
+    """For a ModelAdmin with autocomplete_fields."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request) and "widget" not in kwargs:
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
