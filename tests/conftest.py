@@ -120,7 +120,14 @@ def parent_client(client, blanchard):
     return client
 
 
-KEPT_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
+# The staff roles (groups and their permissions) are made by a migration: kept too.
+KEPT_TABLES = {
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "auth_group",
+    "auth_group_permissions",
+}
 
 
 def wipe_schema_data(schema_name):

@@ -149,7 +149,7 @@ def staff_world(canteen, blanchard):  # noqa: F811 - fixture
         created_by=blanchard.user,
         expires_at=timezone.now(),
     )
-    PayfipSettings.objects.create(base_url="http://127.0.0.1:9/")
+    PayfipSettings.objects.create()
     PaymentOperation.objects.create(
         order=order,
         household=blanchard.household,
