@@ -7,19 +7,19 @@ examples per form: the run is the same each time and bounded."""
 
 import datetime
 import time
-from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.factories import PASSWORD, UserFactory
 from tests.ledger.factories import invoice, meal
+from tests.tipi.factories import order_with_payment
+from tipi.models import PaymentOperation
 
 EXAMPLES = 6  # per form
 ADMIN_EXAMPLES = 3  # per form of the Django admin's generic pages (there are many)
@@ -167,31 +167,12 @@ def fuzz_path(client, template, examples=EXAMPLES):
 
 @pytest.fixture
 def world(canteen, blanchard):  # noqa: F811 - fixture
-    from tipi.models import PayfipSettings, PaymentOperation
-
     maxime = blanchard.household.children.get(first_name="Maxime")
     document = invoice(blanchard, [meal(maxime, datetime.date(2026, 3, 2))])
-    from booking.models import Order
-
-    order = Order.objects.create(
-        household=blanchard.household,
-        service=canteen.service,
-        created_by=blanchard.user,
-        expires_at=timezone.now(),
-    )
-    PayfipSettings.objects.create()
-    operation = PaymentOperation.objects.create(
-        order=order,
-        household=blanchard.household,
-        service_code="cant",
-        amount=Decimal("4.70"),
-        mel=blanchard.user.email,
-        objet="Clairoix Restaurant scolaire",
-        numcli="012345",
-        exer="2026",
-        saisie="T",
-        base_url="http://127.0.0.1:9/",
-        refdet="CANT0000001",
+    operation = order_with_payment(
+        blanchard.household,
+        canteen.service,
+        blanchard.user,
         id_op="b" * 36,
         status=PaymentOperation.Status.PENDING,
     )

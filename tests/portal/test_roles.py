@@ -6,7 +6,6 @@ route (`staff_permission` on the view, or the ModelAdmin's model and the admin v
 
 import datetime
 import re
-from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -14,16 +13,14 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from booking.models import Order
 from ledger.models import Account
 from portal import roles
 from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.factories import PASSWORD, UserFactory
 from tests.ledger.factories import invoice, meal
-from tipi.models import PayfipSettings, PaymentOperation
+from tests.tipi.factories import order_with_payment
 
 NO_ROLE_TEXT = "Demandez à l'administrateur de votre commune"
 
@@ -143,26 +140,7 @@ def staff_world(canteen, blanchard):  # noqa: F811 - fixture
     """At least one object of each kind the staff URLs point at."""
     maxime = blanchard.household.children.get(first_name="Maxime")
     invoice(blanchard, [meal(maxime, datetime.date(2026, 3, 2))])
-    order = Order.objects.create(
-        household=blanchard.household,
-        service=canteen.service,
-        created_by=blanchard.user,
-        expires_at=timezone.now(),
-    )
-    PayfipSettings.objects.create()
-    PaymentOperation.objects.create(
-        order=order,
-        household=blanchard.household,
-        service_code="cant",
-        amount=Decimal("4.70"),
-        mel=blanchard.user.email,
-        objet="Clairoix Restaurant scolaire",
-        numcli="012345",
-        exer="2026",
-        saisie="T",
-        base_url="http://127.0.0.1:9/",
-        refdet="CANT0000001",
-    )
+    order_with_payment(blanchard.household, canteen.service, blanchard.user)
     return {
         "household_id": str(blanchard.household_id),
         "service_code": canteen.service.code,
