@@ -6,8 +6,8 @@ household for the meals that were booked, one e-mail per family. Deleting a clos
 the day for new reservations and re-books nothing.
 
 Lock order, as every writer: households (by id), then the capacity rows (site, day). An order
-being validated, held, paid or released holds its household's row (booking.services
-._locked_order), so it waits for the closure or the closure waits for it; a reservation made
+being validated, held, paid or released holds its household's row (booking.services.rules
+.locked_order), so it waits for the closure or the closure waits for it; a reservation made
 by another household meanwhile either committed before the capacity locks (and is found, and
 the closure starts again with its household) or waits for them and then sees the closure.
 """
@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from booking import billing, selectors
 from booking.models import Closure, Enrolment, Reservation, Service
-from booking.services import _lock_site_days
+from booking.services import lock_site_days
 from ledger import services as ledger
 from ledger.money import format_euros
 from notifications.services import queue_email
@@ -150,7 +150,7 @@ def _close(service, days, reason, closed_by, now) -> ClosureResult:
     households = {h.pk: h for h in portal_services.lock_households(household_ids=household_ids)}
     site_ids = set(Enrolment.objects.filter(service=service).values_list("site_id", flat=True))
     site_ids |= set(_active(service, days).values_list("site_id", flat=True))
-    _lock_site_days((site_id, d) for site_id in site_ids for d in days)
+    lock_site_days((site_id, d) for site_id in site_ids for d in days)
     # Another agent closing the same days waited for those locks: refuse, do not fail.
     if Closure.objects.filter(service=service, day__in=days).exists():
         raise ClosureRefused(_("Ces jours viennent d'être fermés par quelqu'un d'autre."))

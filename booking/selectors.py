@@ -25,6 +25,7 @@ from booking.models import (
     Reservation,
     SchoolYear,
     Service,
+    Site,
     SiteDay,
 )
 
@@ -37,6 +38,17 @@ def active_services():
 
 def service_by_code(code: str) -> Service | None:
     return Service.objects.filter(code=code, is_active=True).first()
+
+
+def sites():
+    return Site.objects.order_by("name")
+
+
+def site_by_id(site_id) -> Site | None:
+    """A site from a query string's id, None for anything else."""
+    if not str(site_id).isdecimal() or len(str(site_id)) > 9:
+        return None
+    return Site.objects.filter(pk=int(site_id)).first()
 
 
 def open_months(service) -> list[datetime.date]:
@@ -145,6 +157,11 @@ class ServiceRules:
     def capacity(self, site, day) -> int:
         override = self.capacity_overrides.get((site.pk, day))
         return site.default_capacity if override is None else override
+
+    def has_room(self, taken, enrolment, day) -> bool:
+        """The one capacity check, shared by the grid, the draft, the re-check under the
+        locks and a late payment's confirmation: a place is left at the child's site."""
+        return taken[(enrolment.site_id, day)] < self.capacity(enrolment.site, day)
 
 
 def service_rules(service) -> ServiceRules:
@@ -370,7 +387,7 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
             _("modifiable jusqu'au %(when)s") % {"when": deadline_text},
             "",
         )
-    full = taken[(enrolment.site_id, day)] >= rules.capacity(enrolment.site, day)
+    full = not rules.has_room(taken, enrolment, day)
     if full and not reserved:
         return DayCell(
             day, key, False, "free", True, _("complet"), _("plus de place disponible"), ""

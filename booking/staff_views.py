@@ -5,15 +5,14 @@ import datetime
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking import selectors, services
-from booking.models import Site
-from booking.views import _service_or_404, planning_after_buttons
-from portal.models import Household
+from booking.views import planning_after_buttons
 from portal.roles import staff_permission
+from portal.selectors import household_by_id
 
 
 @staff_permission("booking.view_kitchen_list")
@@ -22,8 +21,7 @@ def kitchen(request):
         day = datetime.date.fromisoformat(request.GET.get("jour", ""))
     except ValueError:
         day = timezone.localdate()
-    site_id = request.GET.get("site", "")
-    site = Site.objects.filter(pk=int(site_id)).first() if site_id.isdecimal() else None
+    site = selectors.site_by_id(request.GET.get("site", ""))
     groups = selectors.kitchen_list(day, site)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -51,7 +49,7 @@ def kitchen(request):
         {
             "day": day,
             "site": site,
-            "sites": Site.objects.all(),
+            "sites": selectors.sites(),
             "groups": groups,
             "children_total": sum(len(children) for children in groups.values()),
         },
@@ -62,36 +60,36 @@ def kitchen(request):
 def agent_planning(request, household_id, service_code):
     """An agent books or cancels for a family; deadlines may be overridden with a reason.
     The order is recorded with the agent as "réalisé par" and its amount goes on the account."""
-    household = get_object_or_404(Household, pk=household_id)
-    service = _service_or_404(service_code)
+    household = household_by_id(household_id)
+    if household is None:
+        raise Http404(_("Foyer inconnu."))
+    service = selectors.service_by_code(service_code)
+    if service is None:
+        raise Http404(_("Service inconnu."))
     wanted, errors = None, []
     if request.method == "POST":
         wanted = {key for key in request.POST if key.startswith("r-")}
-        override = request.POST.get("override") == "1"
-        reason = request.POST.get("reason", "").strip()
         if "finalize" in request.POST:
-            if override and not reason:
-                errors = [_("Indiquez le motif pour réserver ou annuler hors délais.")]
+            try:
+                services.book_for_household(
+                    household=household,
+                    service=service,
+                    wanted_keys=wanted,
+                    agent=request.user,
+                    overrides_deadlines=request.POST.get("override") == "1",
+                    reason=request.POST.get("reason", ""),
+                )
+            except services.ReasonRequired as refusal:
+                errors = [str(refusal)]
+            except services.OrderRefused as refusal:
+                errors = refusal.errors
             else:
-                try:
-                    order = services.draft_order(
-                        household=household,
-                        service=service,
-                        wanted_keys=wanted,
-                        created_by=request.user,
-                        overrides_deadlines=override,
-                        on_behalf_reason=reason,
-                    )
-                    services.validate_order(order=order, household=household, allow_debit=True)
-                except services.OrderRefused as refusal:
-                    errors = refusal.errors
-                else:
-                    messages.success(request, _("Commande enregistrée pour le foyer."))
-                    return redirect(
-                        "booking:agent_planning",
-                        household_id=household.pk,
-                        service_code=service.code,
-                    )
+                messages.success(request, _("Commande enregistrée pour le foyer."))
+                return redirect(
+                    "booking:agent_planning",
+                    household_id=household.pk,
+                    service_code=service.code,
+                )
     post = request.POST if request.method == "POST" and not errors else {}
     page = planning_after_buttons(household, service, wanted, post)
     if (

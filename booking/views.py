@@ -11,7 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from booking import selectors, services
+from booking import selectors, services, session
 from booking.models import Order
 from portal.selectors import household_of
 
@@ -21,10 +21,6 @@ def _service_or_404(code):
     if service is None:
         raise Http404(_("Service inconnu."))
     return service
-
-
-def _draft_session_key(service):
-    return f"booking:draft:{service.code}"
 
 
 def _payment_url(service_code):
@@ -59,10 +55,6 @@ def service_menu(request, service_code):
             "service_page": "",
         },
     )
-
-
-def _wanted_session_key(service):
-    return f"booking:wanted:{service.code}"
 
 
 def apply_shortcut(planning, wanted, value, copy=False):
@@ -125,27 +117,27 @@ def planning(request, service_code):
             except services.OrderRefused as refusal:
                 errors = refusal.errors
             else:
-                request.session[_draft_session_key(service)] = order.pk
-                request.session.pop(_wanted_session_key(service), None)
+                session.remember_draft(request.session, service, order)
+                session.forget_wanted(request.session, service)
                 return redirect("booking:recap", service_code=service.code)
-    elif request.GET.get("modifier") and request.session.get(_draft_session_key(service)):
-        order = selectors.order_of_household(
-            household, request.session[_draft_session_key(service)]
-        )
+    elif request.GET.get("modifier") and session.has_draft(request.session, service):
+        order = session.current_order(request.session, household, service)
         if order is not None and order.status == Order.Status.DRAFT:
             wanted = selectors.wanted_keys_of_draft(order)
     elif request.GET.get("oublier"):
-        request.session.pop(_wanted_session_key(service), None)
-    elif request.session.get(_wanted_session_key(service)) is not None:
-        wanted = set(request.session[_wanted_session_key(service)])
+        session.forget_wanted(request.session, service)
+    elif session.kept_wanted(request.session, service) is not None:
+        wanted = session.kept_wanted(request.session, service)
         draft_kept = True
     post = request.POST if request.method == "POST" and not errors else {}
     page = planning_after_buttons(household, service, wanted, post)
     if request.method == "POST" and "finalize" not in request.POST:
         # Without JavaScript each shortcut posts: the state shown is kept for the session,
         # so leaving the page loses nothing silently.
-        request.session[_wanted_session_key(service)] = sorted(
-            cell.key for _c, _k, month in page.cells() for cell in month.cells if cell.checked
+        session.keep_wanted(
+            request.session,
+            service,
+            (cell.key for _c, _k, month in page.cells() for cell in month.cells if cell.checked),
         )
     added, cancelled = page.changes()
     return render(
@@ -168,9 +160,8 @@ def planning(request, service_code):
 
 
 def current_order(request, household, service):
-    """The order the parent is reviewing (kept in the session), through their household."""
-    order_id = request.session.get(_draft_session_key(service))
-    order = selectors.order_of_household(household, order_id) if order_id else None
+    """The order the parent is reviewing (booking.session), or 404."""
+    order = session.current_order(request.session, household, service)
     if order is None:
         raise Http404(_("Aucune commande en cours."))
     return order

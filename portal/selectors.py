@@ -32,6 +32,11 @@ def household_of(user) -> Household:
     return guardian.household
 
 
+def household_by_id(household_id: int) -> Household | None:
+    """A household for the commune's staff (the view checks their right)."""
+    return Household.objects.filter(pk=household_id).first()
+
+
 def guardian_of(user) -> Guardian | None:
     return Guardian.objects.select_related("household").filter(user=user).first()
 

@@ -11,8 +11,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from booking import selectors as booking_selectors
+from booking import session as booking_session
 from booking.services import OrderRefused
-from booking.views import current_order
 from portal.selectors import household_of
 from tipi import selectors, services, start
 from tipi.models import PaymentOperation
@@ -26,7 +26,9 @@ def pay(request, service_code):
     service = booking_selectors.service_by_code(service_code)
     if service is None:
         raise Http404(_("Service inconnu."))
-    order = current_order(request, household, service)
+    order = booking_session.current_order(request.session, household, service)
+    if order is None:
+        raise Http404(_("Aucune commande en cours."))
 
     def build_url(viewname, kwargs):
         return request.build_absolute_uri(reverse(viewname, kwargs=kwargs))

@@ -371,3 +371,31 @@ def test_a_payment_confirmed_after_the_hold_expired_books_what_still_has_room(
     assert reserved_days(c.maxime) == [JAN[0]]
     # Paid 9,40 €, invoiced 4,70 €: the day without room is credit, nothing lost.
     assert ledger_selectors.balance(blanchard.household, "cant") == Decimal("4.70")
+
+
+def test_a_full_day_is_refused_alike_under_the_lock_and_by_a_late_payment(canteen_2027, blanchard):
+    """One capacity check (ServiceRules.has_room): the re-check before validating or holding
+    and a payment landing after its hold was released refuse the same full day."""
+    c = canteen_2027
+    wanted = {key(c.maxime, c.meal, d) for d in JAN[:2]}
+    to_validate = draft(blanchard.household, c, wanted, blanchard.user)
+    to_pay = draft(blanchard.household, c, wanted, blanchard.user)
+    services.hold_order(order=to_pay, household=blanchard.household, now=NOW)
+    services.release_hold(order=to_pay, status=Order.Status.EXPIRED)
+    SiteDay.objects.update_or_create(site=c.site, day=JAN[1], defaults={"capacity": 0})
+
+    with pytest.raises(services.OrderRefused, match="05/01/2027 : plus de place disponible"):
+        services.validate_order(
+            order=to_validate, household=blanchard.household, now=NOW, allow_debit=True
+        )
+    ledger_services.record_payment(
+        household=blanchard.household,
+        service_code="cant",
+        amount=Decimal("9.40"),
+        mode="card",
+        recorded_by=blanchard.user,
+        idempotency_key="late-card-full-day",
+    )
+    confirmation = services.confirm_held_order(order=to_pay, now=NOW + datetime.timedelta(hours=1))
+    assert [line.day for line in confirmation.dropped] == [JAN[1]]
+    assert reserved_days(c.maxime) == [JAN[0]]

@@ -1,0 +1,53 @@
+"""Writes: the order's path from "Finaliser la commande" to "Valider" (or payment).
+
+One import path for every caller: `booking.services.draft_order` and the rest live in
+`orders` (draft, validate, an agent's booking), `holds` (card payments: hold, confirm,
+release, expire) and `rules` (refusals, the checks and locks both share).
+"""
+
+from booking.credit import NothingToPay, lock_household
+from booking.services.holds import (
+    Confirmation,
+    confirm_held_order,
+    expire_holds,
+    hold_order,
+    release_hold,
+)
+from booking.services.orders import (
+    book_for_household,
+    draft_order,
+    save_service,
+    validate_order,
+)
+from booking.services.rules import (
+    DRAFT_LIFETIME,
+    HOLD_LIFETIME,
+    LineError,
+    OrderRefused,
+    PaymentRequired,
+    ReasonRequired,
+    lock_site_days,
+)
+
+_lock_site_days = lock_site_days  # the former private name, for branches still using it
+
+__all__ = [
+    "DRAFT_LIFETIME",
+    "HOLD_LIFETIME",
+    "Confirmation",
+    "LineError",
+    "NothingToPay",
+    "OrderRefused",
+    "PaymentRequired",
+    "ReasonRequired",
+    "book_for_household",
+    "confirm_held_order",
+    "draft_order",
+    "expire_holds",
+    "hold_order",
+    "lock_household",
+    "lock_site_days",
+    "release_hold",
+    "save_service",
+    "validate_order",
+]

@@ -1,0 +1,157 @@
+"""The rules every write of an order applies: refusals, deadline and capacity checks, the
+locks and the re-check under them (booking/services/orders.py and holds.py share them)."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from booking import credit, one_meal, selectors
+from booking.models import DeadlineRule, Order, OrderLine, Reservation, SiteDay
+
+DRAFT_LIFETIME = datetime.timedelta(minutes=30)
+# PayFiP's payment page lives 15 minutes; the places stay held a little longer.
+HOLD_LIFETIME = datetime.timedelta(minutes=20)
+
+
+@dataclass(frozen=True)
+class LineError:
+    child: str
+    day: datetime.date | None
+    message: str
+
+    def __str__(self):
+        if self.day is None:
+            return f"{self.child} : {self.message}"
+        return f"{self.child}, {self.day:%d/%m/%Y} : {self.message}"
+
+
+class OrderRefused(Exception):
+    """Some lines cannot be applied; nothing was."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+class PaymentRequired(Exception):
+    pass
+
+
+class ReasonRequired(Exception):
+    """An agent books or cancels past the deadlines without saying why."""
+
+    def __init__(self):
+        super().__init__(_("Indiquez le motif pour réserver ou annuler hors délais."))
+
+
+def check_addition(rules, enrolment, meal_kind, day, now, taken, overrides_deadlines):
+    if meal_kind.service_id != rules.service.pk:
+        return _("type de repas inconnu")
+    if day in rules.closures:
+        return _("service fermé ce jour (%(reason)s)") % {"reason": rules.closures[day]}
+    if not rules.is_planned(meal_kind, enrolment.planning_group, day):
+        return _("ce jour n'est pas au planning de l'enfant")
+    if not overrides_deadlines and now >= rules.cutoff(DeadlineRule.Action.BOOK, day):
+        return _("délai de réservation dépassé (il fallait réserver avant le %(when)s)") % {
+            "when": selectors.calendar.describe_cutoff(rules.cutoff(DeadlineRule.Action.BOOK, day))
+        }
+    if rules.price(meal_kind, day) is None:
+        return _("aucun tarif n'est fixé pour ce jour")
+    if not rules.has_room(taken, enrolment, day):
+        return _("plus de place disponible")
+    return None
+
+
+def check_cancellation(rules, reservation, now, overrides_deadlines):
+    if reservation.status != Reservation.Status.CONFIRMED:
+        return _("réservation en attente de paiement")
+    if not overrides_deadlines and now >= rules.cutoff(DeadlineRule.Action.CANCEL, reservation.day):
+        return _("délai d'annulation dépassé")
+    return None
+
+
+def lock_site_days(pairs):
+    """Lock the (site, day) rows the order's additions need, in a fixed order so that two
+    orders never wait on each other crosswise."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return
+    SiteDay.objects.bulk_create(
+        [SiteDay(site_id=site_id, day=day) for site_id, day in pairs], ignore_conflicts=True
+    )
+    condition = Q()
+    for site_id, day in pairs:
+        condition |= Q(site_id=site_id, day=day)
+    list(SiteDay.objects.select_for_update().filter(condition).order_by("site_id", "day"))
+
+
+def recheck(order, lines, now):
+    """Lock the places, re-check every line; returns (additions, cancellations) with the
+    enrolment of each added child. Raises OrderRefused naming each failing day."""
+    enrolments = {e.child_id: e for e in selectors.enrolments_of(order.household, order.service)}
+    additions = [line for line in lines if line.action == OrderLine.Action.ADD]
+    cancellations = [line for line in lines if line.action == OrderLine.Action.CANCEL]
+    errors = []
+    for line in lines:
+        if line.child_id not in enrolments:
+            errors.append(LineError(str(line.child), line.day, _("enfant non inscrit")))
+    if errors:
+        raise OrderRefused(errors)
+    lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)
+    rules = selectors.service_rules(order.service)  # after the locks: sees a closure just made
+
+    days = [line.day for line in lines]
+    taken = selectors.places_taken({e.site_id for e in enrolments.values()}, min(days), max(days))
+    current = selectors.household_reservations(order.household, order.service, min(days), max(days))
+    for line in additions:
+        enrolment = enrolments[line.child_id]
+        if (line.child_id, line.meal_kind_id, line.day) in current:
+            errors.append(LineError(str(line.child), line.day, _("déjà réservé")))
+            continue
+        problem = check_addition(
+            rules, enrolment, line.meal_kind, line.day, now, taken, order.overrides_deadlines
+        )
+        if problem:
+            errors.append(LineError(str(line.child), line.day, problem))
+        else:
+            taken[(enrolment.site_id, line.day)] += 1
+    reservations = {}
+    for line in cancellations:
+        reservation = current.get((line.child_id, line.meal_kind_id, line.day))
+        problem = (
+            _("cette réservation n'existe plus")
+            if reservation is None
+            else check_cancellation(rules, reservation, now, order.overrides_deadlines)
+        )
+        if problem:
+            errors.append(LineError(str(line.child), line.day, problem))
+        else:
+            reservations[line.pk] = reservation
+    cancelled = {(line.child_id, line.meal_kind_id, line.day) for line in cancellations}
+    added = {(line.child_id, line.meal_kind_id, line.day) for line in additions}
+    for child_id, day in one_meal.conflicts(set(current) - cancelled, added):
+        errors.append(LineError(str(enrolments[child_id].child), day, one_meal.refusal()))
+    if errors:
+        raise OrderRefused(errors)
+    return enrolments, additions, cancellations, reservations
+
+
+def locked_order(order, household) -> Order:
+    """The household's lock first (credit), then the order's row."""
+    credit.lock_household(household)
+    # The order's and its household's rows only: locking the joined service row too would
+    # queue every writer of the service behind it (and deadlock a closure's commit).
+    return (
+        Order.objects.select_for_update(of=("self", "household"))
+        .select_related("service", "household", "created_by")
+        .get(pk=order.pk, household=household)
+    )
+
+
+def ensure_open_draft(order, now):
+    if order.status != Order.Status.DRAFT or now >= order.expires_at:
+        raise OrderRefused(
+            [LineError(order.service.name, None, _("cette commande n'est plus valable"))]
+        )
