@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from booking import calendar, selectors
 from booking.models import DeadlineRule, Reservation
+from ledger import selectors as ledger_selectors
 
 SCHOOL_DAYS_AHEAD = 5
 LOOK_AHEAD = 60  # days searched for the next school days and cut-off
@@ -76,8 +77,6 @@ def next_cutoff_text(rules, now) -> str:
 
 
 def home_summaries(household, now=None) -> list[ServiceSummary]:
-    from ledger import selectors as ledger_selectors
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     summaries = []

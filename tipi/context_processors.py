@@ -1,14 +1,14 @@
 from django.utils.functional import SimpleLazyObject
 
-from tenants.models import Commune
+from portal.selectors import guardian_of
+from tipi.selectors import is_test_mode, pending_payments_of
 
 
 def payfip(request):
-    """`payfip_test_mode` for the portal's "test" banner; read only if a page shows it."""
-    if not isinstance(getattr(request, "tenant", None), Commune):
+    """`payfip_test_mode` for the portal's "test" banner; read only if a page shows it.
+    The routing middleware sets `request.tenant` to the commune, or None outside one."""
+    if getattr(request, "tenant", None) is None:
         return {}
-    from tipi.selectors import is_test_mode
-
     return {
         "payfip_test_mode": SimpleLazyObject(is_test_mode),
         "pending_payments": SimpleLazyObject(lambda: _pending_payments(request)),
@@ -17,9 +17,6 @@ def payfip(request):
 
 def _pending_payments(request) -> list:
     """The banner's card payments: the logged-in parent's, read only if a page shows them."""
-    from portal.selectors import guardian_of
-    from tipi.selectors import pending_payments_of
-
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []

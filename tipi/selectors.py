@@ -7,7 +7,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from booking import selectors as booking_selectors
 from tipi.models import OperationEvent, PayfipSettings, PaymentOperation, Regie
+from tipi.payfip import PAYMENT_PAGE_VALIDITY
 
 # Reconciliation asks the Treasury about operations pending for longer than this...
 CHECK_AFTER = datetime.timedelta(minutes=5)
@@ -100,9 +102,6 @@ class PendingPayment:
 
 def pending_payments_of(household, now=None) -> list[PendingPayment]:
     """Orders of the household awaiting payment whose Treasury page can still be paid."""
-    from booking import selectors as booking_selectors
-    from tipi.payfip import PAYMENT_PAGE_VALIDITY
-
     now = now or timezone.now()
     orders = {order.pk: order for order in booking_selectors.orders_awaiting_payment(household)}
     if not orders:

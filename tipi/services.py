@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from booking import selectors as booking_selectors
 from booking import services as booking_services
-from booking.models import Order
+from booking.selectors import OrderStatus
 from ledger import services as ledger_services
 from ledger.money import format_euros, to_cents
 from notifications.services import queue_email
@@ -68,9 +68,9 @@ def abandon_payment(*, household, order_id, actor) -> bool:
     be paid: that payment then lands as any late one (days with room, the rest credit).
     Returns False when there is nothing of this household's to abandon."""
     order = booking_selectors.order_of_household(household, order_id)
-    if order is None or order.status != Order.Status.AWAITING_PAYMENT:
+    if order is None or order.status != OrderStatus.AWAITING_PAYMENT:
         return False
-    booking_services.release_hold(order=order, status=Order.Status.ABANDONED)
+    booking_services.release_hold(order=order, status=OrderStatus.ABANDONED)
     operation = selectors.live_operation_of(order)
     if operation is not None:
         _event(operation, "abandoned_by_parent", order.reference, actor)
@@ -144,7 +144,7 @@ def _expire(operation, reason, actor=None):
         locked.checked_at = timezone.now()
         locked.save(update_fields=["status", "checked_at"])
         _event(locked, "expired", reason, actor)
-        booking_services.release_hold(order=locked.order, status=Order.Status.EXPIRED)
+        booking_services.release_hold(order=locked.order, status=OrderStatus.EXPIRED)
     return locked
 
 
@@ -193,7 +193,7 @@ def apply_detail(*, operation, detail: payfip.PaymentDetail, source="notificatio
             _event(operation, operation.status, f"{source}: resultrans {detail.resultrans}", actor)
             booking_services.release_hold(
                 order=operation.order,
-                status=Order.Status.REFUSED if detail.is_refused else Order.Status.ABANDONED,
+                status=OrderStatus.REFUSED if detail.is_refused else OrderStatus.ABANDONED,
             )
         else:
             operation.save(update_fields=["checked_at"])
@@ -335,7 +335,7 @@ def reconcile(now=None) -> dict:
                 status=Status.FAILED, settled_at=now
             )
             _event(operation, "start_failed", "reconciliation: idOp jamais reçu")
-        booking_services.release_hold(order=operation.order, status=Order.Status.ABANDONED)
+        booking_services.release_hold(order=operation.order, status=OrderStatus.ABANDONED)
     for operation in selectors.operations_to_reconcile(now):
         counts["checked"] += 1
         result = settle(id_op=operation.id_op, source="reconciliation")

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from booking import selectors as booking_selectors
 from booking import services as booking_services
-from booking.models import Order
+from booking.selectors import OrderStatus
 from ledger.money import format_euros, to_cents
 from tenants.links import current_commune
 from tipi import payfip, selectors
@@ -92,7 +92,7 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
     except (payfip.PayfipError, payfip.InvalidRequest) as error:
         # No idOp reached anyone, so nothing can be paid: give the places back.
         if _give_up_start(operation, str(error)):
-            booking_services.release_hold(order=order, status=Order.Status.ABANDONED)
+            booking_services.release_hold(order=order, status=OrderStatus.ABANDONED)
         logger.warning("PayFiP: payment %s not started: %s", operation.refdet, error)
         raise PaymentUnavailable(
             _(
@@ -134,13 +134,8 @@ def _open_operation(*, order, household, amount, config, regie) -> PaymentOperat
                 )
                 if live.exists():
                     continue  # opened meanwhile by another tab: judge that one
-                status = (
-                    Order.objects.select_for_update()
-                    .filter(pk=order.pk)
-                    .values_list("status", flat=True)
-                    .get()
-                )
-                if status != Order.Status.AWAITING_PAYMENT:
+                status = booking_services.lock_order_status(order=order)
+                if status != OrderStatus.AWAITING_PAYMENT:
                     raise PaymentUnavailable(
                         _("Cette commande n'est plus en attente de paiement : refaites-la.")
                     )
@@ -217,7 +212,7 @@ def _judge_previous(previous: PaymentOperation) -> PaymentOperation | None:
 
 def _still_awaiting(operation) -> bool:
     operation.order.refresh_from_db(fields=["status"])
-    return operation.order.status == Order.Status.AWAITING_PAYMENT
+    return operation.order.status == OrderStatus.AWAITING_PAYMENT
 
 
 def _give_up_start(operation, reason) -> bool:

@@ -11,6 +11,7 @@ from booking.services.holds import (
     confirm_held_order,
     expire_holds,
     hold_order,
+    lock_order_status,
     release_hold,
 )
 from booking.services.orders import (
@@ -46,6 +47,7 @@ __all__ = [
     "expire_holds",
     "hold_order",
     "lock_household",
+    "lock_order_status",
     "lock_site_days",
     "release_hold",
     "save_service",

@@ -147,6 +147,14 @@ def _still_confirmed(current, line) -> bool:
     return reservation is not None and reservation.status == Reservation.Status.CONFIRMED
 
 
+def lock_order_status(*, order) -> str:
+    """The order's status, its row locked in the caller's transaction (tipi takes it after
+    its operations' rows, the order in which settling takes them)."""
+    return (
+        Order.objects.select_for_update().filter(pk=order.pk).values_list("status", flat=True).get()
+    )
+
+
 def release_hold(*, order, status=Order.Status.ABANDONED) -> Order:
     """Refused, abandoned or expired payment: the held places and the reserved credit go
     back. Idempotent."""

@@ -1,0 +1,155 @@
+"""The recap of an order ("Récapitulatif réservations") and the reads of a household's
+orders."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from booking import calendar, credit
+from booking.models import Order, OrderLine
+from booking.selectors.rules import cell_key, household_reservations, open_months
+from ledger import selectors as ledger_selectors
+
+# The order's states, for the apps that follow an order (tipi) without reading booking.models.
+OrderStatus = Order.Status
+
+
+@dataclass
+class RecapRow:
+    """One line of the recap: a child, a meal kind, cancelled or ordered, at one unit price
+    (an order across a price change has one row per price), with its days."""
+
+    child_name: str
+    meal_kind: str
+    action: str  # OrderLine.Action: "cancel" or "add"
+    quantity: int
+    unit_price: Decimal
+    amount: Decimal
+    days: list
+
+    @property
+    def is_cancellation(self) -> bool:
+        return self.action == OrderLine.Action.CANCEL
+
+    @property
+    def group(self) -> str:
+        return f"{self.child_name} — {self.meal_kind}"
+
+
+@dataclass
+class Recap:
+    order: Order
+    opening_balance: Decimal
+    rows: list
+    total_credit: Decimal
+    total_debit: Decimal
+    # Credit the household's other orders awaiting payment count on (booking/credit.py).
+    reserved_elsewhere: Decimal = Decimal("0.00")
+
+    @property
+    def opening_debit(self) -> Decimal:
+        return -self.opening_balance
+
+    @property
+    def reserved_debit(self) -> Decimal:
+        return -self.reserved_elsewhere
+
+    @property
+    def available_balance(self) -> Decimal:
+        return self.opening_balance - self.reserved_elsewhere
+
+    @property
+    def closing_balance(self) -> Decimal:
+        return self.available_balance + self.total_credit - self.total_debit
+
+    @property
+    def amount_to_pay(self) -> Decimal:
+        if self.order.status == Order.Status.AWAITING_PAYMENT:
+            # Fixed under the household lock when the payment started.
+            net = self.total_debit - self.total_credit
+            return max(Decimal("0.00"), net - self.order.reserved_credit)
+        return max(Decimal("0.00"), -self.closing_balance)
+
+    @property
+    def needs_payment(self) -> bool:
+        return self.amount_to_pay > 0
+
+
+def order_lines(order):
+    return list(
+        OrderLine.objects.filter(order=order)
+        .select_related("child", "meal_kind")
+        .order_by("child__birth_date", "child__first_name", "meal_kind__position", "day")
+    )
+
+
+def order_recap(order, lines=None) -> Recap:
+    """The manual's "Récapitulatif réservations": balance, per child × meal kind the
+    cancelled then ordered meals, one row per unit price with its days (as the invoice
+    lists them), then what is to pay or the new balance. The credit that the household's
+    other orders awaiting payment count on is not there to spend."""
+    lines = order_lines(order) if lines is None else lines
+    groups = defaultdict(list)  # insertion order: child, meal kind, day
+    for line in lines:
+        groups[(line.child, line.meal_kind)].append(line)
+    rows = []
+    for (child, meal_kind), group in groups.items():
+        for action in (OrderLine.Action.CANCEL, OrderLine.Action.ADD):
+            by_price = defaultdict(list)
+            for line in group:
+                if line.action == action:
+                    by_price[line.unit_price].append(line.day)
+            for unit_price, days in sorted(by_price.items(), key=lambda item: min(item[1])):
+                rows.append(
+                    RecapRow(
+                        child_name=str(child),
+                        meal_kind=meal_kind.name,
+                        action=action,
+                        quantity=len(days),
+                        unit_price=unit_price,
+                        amount=unit_price * len(days),
+                        days=sorted(days),
+                    )
+                )
+    return Recap(
+        order=order,
+        opening_balance=ledger_selectors.balance(order.household, order.service.code),
+        rows=rows,
+        total_credit=sum((r.amount for r in rows if r.is_cancellation), Decimal("0.00")),
+        total_debit=sum((r.amount for r in rows if not r.is_cancellation), Decimal("0.00")),
+        reserved_elsewhere=credit.reserved_by_other_orders(order),
+    )
+
+
+def wanted_keys_of_draft(order) -> set[str]:
+    """The grid as the draft would leave it, to go back to it with "Modifier"."""
+    months = open_months(order.service)
+    if not months:
+        return set()
+    first, last = min(months), calendar.month_days(max(months))[-1]
+    current = household_reservations(order.household, order.service, first, last)
+    wanted = {cell_key(*key) for key in current}
+    for line in order_lines(order):
+        key = cell_key(line.child_id, line.meal_kind_id, line.day)
+        if line.action == OrderLine.Action.ADD:
+            wanted.add(key)
+        else:
+            wanted.discard(key)
+    return wanted
+
+
+def orders_awaiting_payment(household) -> list[Order]:
+    """The household's orders whose places are held while a card payment is pending."""
+    return list(
+        Order.objects.select_related("service", "household", "created_by")
+        .filter(household=household, status=Order.Status.AWAITING_PAYMENT)
+        .order_by("created_at")
+    )
+
+
+def order_of_household(household, order_id) -> Order | None:
+    return (
+        Order.objects.select_related("service", "household", "created_by")
+        .filter(household=household, pk=order_id)
+        .first()
+    )

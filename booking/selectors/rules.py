@@ -1,0 +1,246 @@
+"""Reads a service's rules are judged with: services, sites, open months, cell keys, the
+ServiceRules of a service (calendars, prices, deadlines, capacity, closures), places taken
+and a household's reservations, loaded in bulk."""
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from booking import calendar
+from booking.models import (
+    Closure,
+    DeadlineRule,
+    Enrolment,
+    ExceptionalDay,
+    MealKind,
+    OpenMonth,
+    Price,
+    Reservation,
+    SchoolYear,
+    Service,
+    Site,
+    SiteDay,
+)
+
+ACTIVE = [Reservation.Status.CONFIRMED, Reservation.Status.HELD]
+
+
+def active_services():
+    return Service.objects.filter(is_active=True).order_by("position", "name")
+
+
+def service_by_code(code: str) -> Service | None:
+    return Service.objects.filter(code=code, is_active=True).first()
+
+
+def sites():
+    return Site.objects.order_by("name")
+
+
+def site_by_id(site_id) -> Site | None:
+    """A site from a query string's id, None for anything else."""
+    if not str(site_id).isdecimal() or len(str(site_id)) > 9:
+        return None
+    return Site.objects.filter(pk=int(site_id)).first()
+
+
+def open_months(service) -> list[datetime.date]:
+    return list(OpenMonth.objects.filter(service=service).values_list("month", flat=True))
+
+
+def cell_key(child_id: int, meal_kind_id: int, day: datetime.date) -> str:
+    return f"r-{child_id}-{meal_kind_id}-{day.isoformat()}"
+
+
+def parse_cell_key(key: str) -> tuple[int, int, datetime.date] | None:
+    try:
+        prefix, child_id, meal_kind_id, day = key.split("-", 3)
+        if prefix != "r":
+            return None
+        return int(child_id), int(meal_kind_id), datetime.date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+@dataclass
+class ServiceRules:
+    """Everything needed to judge a (child, meal kind, day), loaded once for a service."""
+
+    service: Service
+    months: list
+    meal_kinds: list
+    prices: dict
+    calendars: list
+    exceptional_days: dict
+    deadlines: dict
+    capacity_overrides: dict
+    exceptional_labels: dict = field(default_factory=dict)  # (meal kind id, day) → label
+    closures: dict = field(default_factory=dict)  # day → reason
+
+    def calendar_for(self, day) -> calendar.SchoolCalendar | None:
+        for school_calendar in self.calendars:
+            if school_calendar.first_day <= day <= school_calendar.last_day:
+                return school_calendar
+        return None
+
+    def in_open_months(self, day) -> bool:
+        return day.replace(day=1) in self.months
+
+    def days_for(self, meal_kind, planning_group, month) -> list[datetime.date]:
+        days = []
+        if meal_kind.is_exceptional:
+            for day in self.exceptional_days.get(meal_kind.pk, []):
+                school_calendar = self.calendar_for(day)
+                if (
+                    day.replace(day=1) == month
+                    and school_calendar
+                    and day not in school_calendar.closures
+                ):
+                    days.append(day)
+            return sorted(days)
+        for school_calendar in self.calendars:
+            days += school_calendar.planning_days(month, planning_group.weekdays)
+        return sorted(days)
+
+    def is_planned(self, meal_kind, planning_group, day) -> bool:
+        return self.in_open_months(day) and day in self.days_for(
+            meal_kind, planning_group, day.replace(day=1)
+        )
+
+    def price(self, meal_kind, day) -> Decimal | None:
+        for price in self.prices.get(meal_kind.pk, []):
+            if price.valid_from <= day and (price.valid_until is None or day <= price.valid_until):
+                return price.amount
+        return None
+
+    def cutoff(self, action, day) -> datetime.datetime:
+        rule = self.deadlines.get(action)
+        if rule is None:  # no rule: until the day itself begins
+            return datetime.datetime.combine(day, datetime.time(0, 0), tzinfo=calendar.PARIS)
+        return calendar.rule_cutoff(rule, day)
+
+    def closed_days_for(self, meal_kind, planning_group, month) -> list[datetime.date]:
+        """Closure days the meal kind would have been served, shown "fermé : <motif>"."""
+        days = []
+        for day in sorted(self.closures):
+            if day.replace(day=1) != month:
+                continue
+            school_calendar = self.calendar_for(day)
+            if school_calendar is None:
+                continue
+            if meal_kind.is_exceptional:
+                served = day in self.exceptional_days.get(meal_kind.pk, [])
+            else:
+                served = day.weekday() in planning_group.weekdays
+            if served and not calendar.is_public_holiday(day):
+                days.append(day)
+        return days
+
+    def off_day_words(self, day) -> str:
+        """Why a day of the month has no box: said in words, not left blank."""
+        if calendar.is_public_holiday(day):
+            return _("férié")
+        school_calendar = self.calendar_for(day)
+        if school_calendar and calendar.school_holiday_name(day, school_calendar.zone):
+            return _("vacances")
+        if day in self.closures:
+            return closed_words(self.closures[day])
+        return _("pas de repas")
+
+    def capacity(self, site, day) -> int:
+        override = self.capacity_overrides.get((site.pk, day))
+        return site.default_capacity if override is None else override
+
+    def has_room(self, taken, enrolment, day) -> bool:
+        """The one capacity check, shared by the grid, the draft, the re-check under the
+        locks and a late payment's confirmation: a place is left at the child's site."""
+        return taken[(enrolment.site_id, day)] < self.capacity(enrolment.site, day)
+
+
+def service_rules(service) -> ServiceRules:
+    months = open_months(service)
+    closures = dict(Closure.objects.filter(service=service).values_list("day", "reason"))
+    calendars = [
+        calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, frozenset(closures))
+        for year in SchoolYear.objects.all()
+    ]
+    prices = defaultdict(list)
+    for price in Price.objects.filter(meal_kind__service=service).order_by("-valid_from"):
+        prices[price.meal_kind_id].append(price)
+    exceptional, labels = defaultdict(list), {}
+    for meal_kind_id, day, label in ExceptionalDay.objects.filter(
+        meal_kind__service=service
+    ).values_list("meal_kind_id", "day", "label"):
+        exceptional[meal_kind_id].append(day)
+        labels[(meal_kind_id, day)] = label
+    overrides = {}
+    if months:
+        first, last = min(months), max(months) + datetime.timedelta(days=31)
+        overrides = {
+            (site_id, day): capacity
+            for site_id, day, capacity in SiteDay.objects.filter(
+                day__range=(first, last), capacity__isnull=False
+            ).values_list("site_id", "day", "capacity")
+        }
+    return ServiceRules(
+        service=service,
+        months=months,
+        meal_kinds=list(MealKind.objects.filter(service=service).order_by("position", "name")),
+        prices=prices,
+        calendars=calendars,
+        exceptional_days=exceptional,
+        deadlines={rule.action: rule for rule in DeadlineRule.objects.filter(service=service)},
+        capacity_overrides=overrides,
+        exceptional_labels=labels,
+        closures=closures,
+    )
+
+
+def closed_days(service, first: datetime.date, last: datetime.date) -> dict:
+    """day → reason of the service's closures between two days."""
+    return dict(
+        Closure.objects.filter(service=service, day__range=(first, last)).values_list(
+            "day", "reason"
+        )
+    )
+
+
+def places_taken(site_ids, first: datetime.date, last: datetime.date) -> Counter:
+    """(site id, day) → meals reserved or held."""
+    rows = (
+        Reservation.objects.filter(
+            site_id__in=site_ids, day__range=(first, last), status__in=ACTIVE
+        )
+        .values("site_id", "day")
+        .annotate(n=Count("id"))
+    )
+    return Counter({(row["site_id"], row["day"]): row["n"] for row in rows})
+
+
+def enrolments_of(household, service):
+    return list(
+        Enrolment.objects.filter(child__household=household, service=service)
+        .select_related("child", "site", "planning_group")
+        .order_by("child__birth_date", "child__first_name")
+    )
+
+
+def household_reservations(household, service, first, last) -> dict:
+    """(child id, meal kind id, day) → active reservation."""
+    return {
+        (r.child_id, r.meal_kind_id, r.day): r
+        for r in Reservation.objects.filter(
+            child__household=household,
+            meal_kind__service=service,
+            day__range=(first, last),
+            status__in=ACTIVE,
+        )
+    }
+
+
+def closed_words(reason: str) -> str:
+    return _("fermé : %(reason)s") % {"reason": reason} if reason else _("fermé")
