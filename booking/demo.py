@@ -1,8 +1,13 @@
-"""Demo canteen, loaded by `manage.py load_demo` inside each commune (idempotent):
-"Repas" 4,70 €, "Repas exceptionnel" 6,20 €, 120 places a day, J-2 ouvrés à 10:00,
-the current and next month open; Maxime eats Mon/Tue/Thu/Fri, Léa Mon/Tue/Thu."""
+"""The canteen of the demo and of the tests: one builder, idempotent.
+
+`load(commune)` (run by `manage.py load_demo` inside each commune) builds it around today:
+"Repas" 4,70 €, "Repas exceptionnel" 6,20 €, 120 places a day, J-2 ouvrés à 10:00, the
+current and next month open; Maxime eats Mon/Tue/Thu/Fri, Léa Mon/Tue/Thu. The tests build
+the same canteen over the months they choose (tests/booking/factories.py).
+"""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone
@@ -20,12 +25,33 @@ from booking.models import (
     Service,
     Site,
 )
-from portal.models import Child
+from portal.selectors import child_named
 
 ENROLMENTS = {
     "Clairoix": {"Maxime": "Élémentaire", "Léa": "Maternelle"},
     "Les-Ageux": {"Hugo": "Élémentaire"},
 }
+OBSERVATIONS = "Le prix du repas prend en compte le temps d'animation pendant la pause méridienne"
+
+
+@dataclass
+class Canteen:
+    service: Service
+    meal: MealKind
+    special: MealKind
+    site: Site
+    elementary: PlanningGroup
+    nursery: PlanningGroup
+    months: list
+    enrolments: dict  # first name → Enrolment
+
+    @property
+    def maxime(self):
+        return self.enrolments["Maxime"].child
+
+    @property
+    def lea(self):
+        return self.enrolments["Léa"].child
 
 
 def school_year_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -33,19 +59,25 @@ def school_year_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     return datetime.date(start_year, 9, 1), datetime.date(start_year + 1, 7, 3)
 
 
-def load(commune):
-    if commune.slug not in ENROLMENTS:
-        return
+def festive_day(month: datetime.date) -> datetime.date:
+    """The Thursday of the third week: one festive meal in each open month."""
+    festive = month + datetime.timedelta(days=14)
+    while festive.weekday() != 3:
+        festive += datetime.timedelta(days=1)
+    return festive
+
+
+def build_canteen(
+    *, site_name: str, months, first_day, last_day, children=(), capacity: int = 120
+) -> Canteen:
+    """The "cant" service and its rules, the school year from `first_day` to `last_day`,
+    `months` open, and each (child, "Élémentaire" | "Maternelle") of `children` enrolled.
+    Running it again changes nothing."""
     service = Service.objects.filter(code="cant").first() or Service(code="cant")
     service.name = "Restaurant scolaire"
     service.invoice_title = "Service de Restauration Scolaire"
-    service.invoice_observations = (
-        "Le prix du repas prend en compte le temps d'animation pendant la pause méridienne"
-    )
+    service.invoice_observations = OBSERVATIONS
     services.save_service(service)
-
-    today = timezone.localdate()
-    first_day, last_day = school_year_of(today)
     SchoolYear.objects.get_or_create(
         first_day=first_day, defaults={"last_day": last_day, "zone": SchoolYear.Zone.B}
     )
@@ -63,9 +95,7 @@ def load(commune):
     Price.objects.get_or_create(
         meal_kind=special, valid_from=first_day, defaults={"amount": Decimal("6.20")}
     )
-    site, _ = Site.objects.get_or_create(
-        name=f"Restaurant scolaire de {commune.name}", defaults={"default_capacity": 120}
-    )
+    site, _ = Site.objects.get_or_create(name=site_name, defaults={"default_capacity": capacity})
     groups = {
         "Élémentaire": PlanningGroup.objects.get_or_create(
             name="Élémentaire", defaults={"weekdays": [0, 1, 3, 4]}
@@ -85,22 +115,47 @@ def load(commune):
                 "at_time": datetime.time(10, 0),
             },
         )
+    for month in months:
+        OpenMonth.objects.get_or_create(service=service, month=month)
+        ExceptionalDay.objects.get_or_create(
+            meal_kind=special, day=festive_day(month), defaults={"label": "Repas de fête"}
+        )
+    enrolments = {
+        child.first_name: Enrolment.objects.get_or_create(
+            child=child,
+            service=service,
+            defaults={"site": site, "planning_group": groups[group]},
+        )[0]
+        for child, group in children
+    }
+    return Canteen(
+        service=service,
+        meal=meal,
+        special=special,
+        site=site,
+        elementary=groups["Élémentaire"],
+        nursery=groups["Maternelle"],
+        months=list(months),
+        enrolments=enrolments,
+    )
+
+
+def load(commune):
+    if commune.slug not in ENROLMENTS:
+        return
+    today = timezone.localdate()
+    first_day, last_day = school_year_of(today)
     this_month = today.replace(day=1)
     next_month = (this_month + datetime.timedelta(days=32)).replace(day=1)
-    for month in (this_month, next_month):
-        OpenMonth.objects.get_or_create(service=service, month=month)
-        # One festive meal in the third week of each open month.
-        festive = month + datetime.timedelta(days=14)
-        while festive.weekday() != 3:
-            festive += datetime.timedelta(days=1)
-        ExceptionalDay.objects.get_or_create(
-            meal_kind=special, day=festive, defaults={"label": "Repas de fête"}
-        )
-    for first_name, group in ENROLMENTS[commune.slug].items():
-        child = Child.objects.filter(first_name=first_name).first()
-        if child is not None:
-            Enrolment.objects.get_or_create(
-                child=child,
-                service=service,
-                defaults={"site": site, "planning_group": groups[group]},
-            )
+    children = [
+        (child, group)
+        for first_name, group in ENROLMENTS[commune.slug].items()
+        if (child := child_named(first_name)) is not None
+    ]
+    build_canteen(
+        site_name=f"Restaurant scolaire de {commune.name}",
+        months=[this_month, next_month],
+        first_day=first_day,
+        last_day=last_day,
+        children=children,
+    )

@@ -37,6 +37,11 @@ def household_by_id(household_id: int) -> Household | None:
     return Household.objects.filter(pk=household_id).first()
 
 
+def child_named(first_name: str) -> Child | None:
+    """The first child of that first name (the demo data enrols its children by name)."""
+    return Child.objects.filter(first_name=first_name).first()
+
+
 def guardian_of(user) -> Guardian | None:
     return Guardian.objects.select_related("household").filter(user=user).first()
 

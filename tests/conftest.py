@@ -110,6 +110,23 @@ def dupont(in_clairoix):
 
 
 @pytest.fixture
+def canteen_2027(blanchard):
+    """The canteen (booking.demo's builder) on a fixed calendar: school year 2026-2027 zone
+    B, January to March 2027 open; Maxime and Léa enrolled."""
+    from tests.booking.factories import canteen_2027
+
+    return canteen_2027(blanchard.household)
+
+
+@pytest.fixture
+def canteen(blanchard):
+    """The same canteen around today, for pages that use the real clock: the next 3 months."""
+    from tests.booking.factories import canteen_around_today
+
+    return canteen_around_today(blanchard.household)
+
+
+@pytest.fixture
 def parent_client(client, blanchard):
     from tests.factories import PASSWORD
 

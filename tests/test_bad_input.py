@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 
 from portal import roles
-from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.factories import PASSWORD, UserFactory
 from tests.test_fuzz import world  # noqa: F401 - fixture
 

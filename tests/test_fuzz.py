@@ -15,7 +15,6 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.factories import PASSWORD, UserFactory
 from tests.ledger.factories import invoice, meal
 from tests.tipi.factories import order_with_payment

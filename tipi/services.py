@@ -261,42 +261,27 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
 def _tell_late_payment(operation, dropped):
     """Paid after the hold was released and some places were taken meanwhile: the parent
     and the commune learn which days were not booked and that the money is credit."""
-    commune = current_commune()
     credited = sum((line.unit_price for line in dropped), Decimal("0.00"))
-    context = {
-        "commune": commune,
-        "operation": operation,
-        "order": operation.order,
-        "dropped": dropped,
-        "credited": credited,
-        "statement_url": commune_url(
-            commune, "ledger:statement", kwargs={"service_code": operation.service_code}
-        ),
-    }
-    for guardian in guardians_of(operation.household):
-        queue_email(
-            to=guardian.user.email,
-            template="tipi/late_payment",
-            context=context,
-            reply_to=commune.contact_email,
-            idempotency_key=f"payfip-late:{operation.refdet}:{guardian.user_id}",
-        )
-    queue_email(
-        to=commune.contact_email,
-        template="tipi/late_payment_commune",
-        context=context,
-        idempotency_key=f"payfip-late:{operation.refdet}:commune",
+    _tell_family_and_commune(
+        operation, "tipi/late_payment", "payfip-late", dropped=dropped, credited=credited
     )
 
 
 def _tell_paid_twice(operation):
     """A second payment for an order already paid: the commune (which may refund it) and
     the parents learn that the money is credit on the account."""
+    _tell_family_and_commune(operation, "tipi/paid_twice", "payfip-twice")
+
+
+def _tell_family_and_commune(operation, template, key, **extra):
+    """One e-mail to each guardian (`template`) and one to the commune (`template`_commune),
+    each once per operation."""
     commune = current_commune()
     context = {
         "commune": commune,
         "operation": operation,
         "order": operation.order,
+        **extra,
         "statement_url": commune_url(
             commune, "ledger:statement", kwargs={"service_code": operation.service_code}
         ),
@@ -304,16 +289,16 @@ def _tell_paid_twice(operation):
     for guardian in guardians_of(operation.household):
         queue_email(
             to=guardian.user.email,
-            template="tipi/paid_twice",
+            template=template,
             context=context,
             reply_to=commune.contact_email,
-            idempotency_key=f"payfip-twice:{operation.refdet}:{guardian.user_id}",
+            idempotency_key=f"{key}:{operation.refdet}:{guardian.user_id}",
         )
     queue_email(
         to=commune.contact_email,
-        template="tipi/paid_twice_commune",
+        template=f"{template}_commune",
         context=context,
-        idempotency_key=f"payfip-twice:{operation.refdet}:commune",
+        idempotency_key=f"{key}:{operation.refdet}:commune",
     )
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from booking import selectors, services
 from booking.models import Order, Reservation
-from tests.booking.conftest import paris
+from tests.booking.factories import paris
 
 LATE = paris(2027, 1, 6, 12, 0)  # past the J-2 deadline of Monday 4 January 2027
 MONDAY = datetime.date(2027, 1, 4)

@@ -7,13 +7,16 @@ import pytest
 from django.db import connection, connections
 from django_tenants.utils import schema_context
 
-from booking import selectors, services
-from booking.models import Enrolment, Order, Reservation, SiteDay
+from booking import services
+from booking.models import Order, Reservation
 from tenants.models import Commune
-from tests.booking.conftest import build_canteen, paris
+from tests.booking.factories import (
+    SiteDayFactory,
+    families_with_a_draft,
+    first_household_canteen,
+    paris,
+)
 from tests.conftest import wipe_schema_data
-from tests.factories import UserFactory
-from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
 
 NOW = paris(2026, 12, 15, 9, 0)
 DAY = datetime.date(2027, 1, 4)
@@ -26,39 +29,10 @@ def committed_canteen(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         clairoix = Commune.objects.get(slug="Clairoix")
         with schema_context(clairoix.schema_name):
-            first = GuardianFactory(household=HouseholdFactory(name="PREMIER"))
-            ChildFactory(household=first.household, first_name="Maxime")
-            ChildFactory(household=first.household, first_name="Léa")
-            canteen = build_canteen(
-                first.household,
-                [datetime.date(2027, 1, 1)],
-                first_day=datetime.date(2026, 9, 1),
-                last_day=datetime.date(2027, 7, 3),
-                capacity=100,
-            )
+            canteen = first_household_canteen(capacity=100)
             # Everyone but the last 5 places already taken.
-            SiteDay.objects.create(site=canteen.site, day=DAY, capacity=PLACES)
-            families = []
-            for n in range(FAMILIES):
-                guardian = GuardianFactory(
-                    household=HouseholdFactory(name=f"CONCURRENT{n}"),
-                    user=UserFactory(email=f"famille{n}@example.org"),
-                )
-                child = ChildFactory(household=guardian.household, first_name=f"Enfant{n}")
-                Enrolment.objects.create(
-                    child=child,
-                    service=canteen.service,
-                    site=canteen.site,
-                    planning_group=canteen.elementary,
-                )
-                order = services.draft_order(
-                    household=guardian.household,
-                    service=canteen.service,
-                    wanted_keys={selectors.cell_key(child.pk, canteen.meal.pk, DAY)},
-                    created_by=guardian.user,
-                    now=NOW,
-                )
-                families.append((guardian.household, order))
+            SiteDayFactory(site=canteen.site, day=DAY, capacity=PLACES)
+            families = families_with_a_draft(canteen, FAMILIES, name="CONCURRENT", day=DAY, now=NOW)
         yield clairoix, families
         connection.set_schema_to_public()
         wipe_schema_data(clairoix.schema_name)

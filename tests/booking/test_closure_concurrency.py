@@ -12,15 +12,14 @@ from django.db import connection, connections
 from django_tenants.utils import schema_context
 
 from booking import closures, selectors, services
-from booking.models import Enrolment, Reservation
+from booking.models import Reservation
 from ledger import selectors as ledger_selectors
 from ledger.models import Document, Line
 from notifications.models import OutboxEmail
 from tenants.models import Commune
-from tests.booking.conftest import build_canteen, paris
+from tests.booking.factories import families_with_a_draft, first_household_canteen, paris
 from tests.conftest import wipe_schema_data
 from tests.factories import UserFactory
-from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
 
 NOW = paris(2026, 12, 15, 9, 0)
 DAY = datetime.date(2027, 1, 4)
@@ -32,36 +31,8 @@ def committed_drafts(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         clairoix = Commune.objects.get(slug="Clairoix")
         with schema_context(clairoix.schema_name):
-            first = GuardianFactory(household=HouseholdFactory(name="PREMIER"))
-            ChildFactory(household=first.household, first_name="Maxime")
-            ChildFactory(household=first.household, first_name="Léa")
-            canteen = build_canteen(
-                first.household,
-                [datetime.date(2027, 1, 1)],
-                first_day=datetime.date(2026, 9, 1),
-                last_day=datetime.date(2027, 7, 3),
-            )
-            families = []
-            for n in range(FAMILIES):
-                guardian = GuardianFactory(
-                    household=HouseholdFactory(name=f"FERMETURE{n}"),
-                    user=UserFactory(email=f"fermeture{n}@example.org"),
-                )
-                child = ChildFactory(household=guardian.household, first_name=f"Enfant{n}")
-                Enrolment.objects.create(
-                    child=child,
-                    service=canteen.service,
-                    site=canteen.site,
-                    planning_group=canteen.elementary,
-                )
-                order = services.draft_order(
-                    household=guardian.household,
-                    service=canteen.service,
-                    wanted_keys={selectors.cell_key(child.pk, canteen.meal.pk, DAY)},
-                    created_by=guardian.user,
-                    now=NOW,
-                )
-                families.append((guardian.household, order))
+            canteen = first_household_canteen()
+            families = families_with_a_draft(canteen, FAMILIES, name="FERMETURE", day=DAY, now=NOW)
             agent = UserFactory(email="agent-fermeture@clairoix.test")
         yield clairoix, canteen, agent, families
         connection.set_schema_to_public()

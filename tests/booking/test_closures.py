@@ -11,7 +11,7 @@ from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import CreditNote, Document, Line
 from notifications.models import OutboxEmail
-from tests.booking.conftest import paris
+from tests.booking.factories import enrol, paris
 from tests.factories import PASSWORD, UserFactory
 
 NOW = paris(2026, 12, 15, 9, 0)
@@ -217,11 +217,9 @@ def test_a_held_order_paid_after_the_closure_does_not_book_the_closed_day(
 def test_a_range_of_days_gives_one_credit_note_per_household(
     canteen_2027, blanchard, dupont, agent
 ):
-    from booking.models import Enrolment
-
     c = canteen_2027
     zoe = dupont.household.children.get()
-    Enrolment.objects.create(child=zoe, service=c.service, site=c.site, planning_group=c.nursery)
+    enrol(c, zoe, "Maternelle")
     book_and_pay(blanchard, c, {key(c.maxime, c.meal, MON), key(c.maxime, c.meal, THU)})
     book_and_pay(dupont, c, {key(zoe, c.meal, TUE)})
 

@@ -15,7 +15,7 @@ from booking.models import Reservation
 from ledger import selectors as ledger_selectors
 from ledger.models import Account, CreditNote, Document, Line
 from tenants.models import Commune
-from tests.booking.conftest import build_canteen, paris
+from tests.booking.factories import build_canteen, paris
 from tests.conftest import wipe_schema_data
 from tests.factories import PASSWORD, UserFactory
 from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory

@@ -11,12 +11,12 @@ from django.db.models import Sum
 from django_tenants.utils import schema_context
 
 from booking import selectors, services
-from booking.models import Enrolment, Order
+from booking.models import Order
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import Document
 from tenants.models import Commune
-from tests.booking.conftest import build_canteen, paris
+from tests.booking.factories import EnrolmentFactory, build_canteen, paris
 from tests.conftest import wipe_schema_data
 from tests.factories import UserFactory
 from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
@@ -58,7 +58,7 @@ def families(django_db_setup, django_db_blocker):
                     )
                 else:
                     for child, group in ((maxime, canteen.elementary), (lea, canteen.nursery)):
-                        Enrolment.objects.create(
+                        EnrolmentFactory(
                             child=child,
                             service=canteen.service,
                             site=canteen.site,

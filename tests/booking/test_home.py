@@ -5,7 +5,7 @@ import re
 
 from booking import selectors, services
 from ledger import services as ledger_services
-from tests.booking.conftest import paris
+from tests.booking.factories import paris
 
 NOW = paris(2026, 12, 15, 9, 0)  # a Tuesday; Christmas holidays from the 19th
 

@@ -13,7 +13,7 @@ expire / cancel / closure / correcting credit note. After every step:
   for what it asked when the payment started.
 
 Each example runs in a savepoint rolled back at its end, so examples start from the same
-household: the canteen of tests/booking/conftest.py with a random starting credit.
+household: the canteen of booking.demo (tests/booking/factories.py) with a random starting credit.
 
 The commune's two money actions are rules too: closing a day of the grid
 (`booking.closures.close_day`) and a correcting credit note on any invoice line

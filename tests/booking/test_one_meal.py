@@ -10,6 +10,7 @@ from booking import selectors, services
 from booking.models import Order, Reservation
 from ledger.money import format_euros
 from portal import roles
+from tests.booking.factories import ReservationFactory
 from tests.booking.test_orders import NOW, draft, key
 from tests.factories import PASSWORD, UserFactory
 
@@ -114,20 +115,13 @@ def test_the_kitchen_counts_children_not_rows(client, canteen_2027, blanchard):
     exceptional meal that replaces the regular one."""
     c = canteen_2027
     for meal_kind, price in ((c.meal, "4.70"), (c.special, "6.20")):
-        order = Order.objects.create(
-            household=blanchard.household,
-            service=c.service,
-            created_by=blanchard.user,
-            expires_at=NOW,
-        )
-        Reservation.objects.create(
+        ReservationFactory(
             child=c.maxime,
             meal_kind=meal_kind,
             site=c.site,
             day=FEAST,
-            status="confirmed",
             unit_price=Decimal(price),
-            order=order,
+            order__created_by=blanchard.user,
         )
     groups = selectors.kitchen_list(FEAST)
     assert [(kind.name, len(children)) for (_site, kind), children in groups.items()] == [

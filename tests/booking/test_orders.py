@@ -8,7 +8,8 @@ from booking.models import Order, Reservation, SiteDay
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from notifications.models import OutboxEmail
-from tests.booking.conftest import paris
+from tests.booking.factories import SiteDayFactory, enrol, paris
+from tests.ledger.factories import payment
 
 NOW = paris(2026, 12, 15, 9, 0)  # before the January 2027 deadlines
 JAN = [datetime.date(2027, 1, d) for d in (4, 5, 7, 8, 11)]  # Mon Tue Thu Fri Mon
@@ -130,7 +131,7 @@ def test_tampered_posts_are_refused_and_change_nothing(
 ):
     c = canteen_2027
     if tamper == "full":
-        SiteDay.objects.create(site=c.site, day=JAN[1], capacity=0)
+        SiteDayFactory(site=c.site, day=JAN[1], capacity=0)
     bad = {
         "wednesday": key(c.maxime, c.meal, datetime.date(2027, 1, 6)),
         "other_household": selectors.cell_key(
@@ -241,13 +242,11 @@ def test_an_order_that_needs_payment_cannot_be_validated_without_it(canteen_2027
 def test_a_place_taken_while_on_the_recap_refuses_the_whole_order_naming_the_day(
     canteen_2027, blanchard, dupont
 ):
-    from booking.models import Enrolment
-
     c = canteen_2027
     c.site.default_capacity = 1
     c.site.save()
     zoe = dupont.household.children.get()
-    Enrolment.objects.create(child=zoe, service=c.service, site=c.site, planning_group=c.elementary)
+    enrol(c, zoe, "Élémentaire")
     mine = draft(
         blanchard.household, c, {key(c.maxime, c.meal, d) for d in JAN[:2]}, blanchard.user
     )
@@ -284,8 +283,6 @@ def test_a_deadline_passed_while_on_the_recap_refuses_the_order(canteen_2027, bl
 
 
 def test_held_places_count_until_released(canteen_2027, blanchard, dupont):
-    from booking.models import Enrolment
-
     c = canteen_2027
     c.site.default_capacity = 1
     c.site.save()
@@ -293,7 +290,7 @@ def test_held_places_count_until_released(canteen_2027, blanchard, dupont):
     services.hold_order(order=order, household=blanchard.household, now=NOW)
     assert reserved_days(c.maxime, Reservation.Status.HELD) == [JAN[0]]
     zoe = dupont.household.children.get()
-    Enrolment.objects.create(child=zoe, service=c.service, site=c.site, planning_group=c.elementary)
+    enrol(c, zoe, "Élémentaire")
     with pytest.raises(services.OrderRefused):
         draft(dupont.household, c, {selectors.cell_key(zoe.pk, c.meal.pk, JAN[0])}, dupont.user)
 
@@ -324,11 +321,9 @@ def test_planning_query_count_does_not_grow_with_children_and_months(
     Enrolment.objects.filter(child=c.lea).delete()
     with django_assert_max_num_queries(12) as one_child:
         selectors.planning_for(blanchard.household, c.service, now=NOW)
-    Enrolment.objects.create(child=c.lea, service=c.service, site=c.site, planning_group=c.nursery)
+    enrol(c, c.lea, "Maternelle")
     third = ChildFactory(household=blanchard.household, first_name="Tom")
-    Enrolment.objects.create(
-        child=third, service=c.service, site=c.site, planning_group=c.elementary
-    )
+    enrol(c, third, "Élémentaire")
     order = draft(blanchard.household, c, {key(c.maxime, c.meal, d) for d in JAN}, blanchard.user)
     services.validate_order(order=order, household=blanchard.household, now=NOW, allow_debit=True)
     with django_assert_max_num_queries(len(one_child.captured_queries)) as three_children:
@@ -340,8 +335,6 @@ def test_planning_query_count_does_not_grow_with_children_and_months(
 def test_a_payment_confirmed_after_the_hold_expired_books_what_still_has_room(
     canteen_2027, blanchard, dupont
 ):
-    from booking.models import Enrolment
-
     c = canteen_2027
     c.site.default_capacity = 1
     c.site.save()
@@ -351,20 +344,13 @@ def test_a_payment_confirmed_after_the_hold_expired_books_what_still_has_room(
     services.hold_order(order=order, household=blanchard.household, now=NOW)
     services.expire_holds(now=NOW + datetime.timedelta(minutes=21))
     zoe = dupont.household.children.get()
-    Enrolment.objects.create(child=zoe, service=c.service, site=c.site, planning_group=c.elementary)
+    enrol(c, zoe, "Élémentaire")
     theirs = draft(
         dupont.household, c, {selectors.cell_key(zoe.pk, c.meal.pk, JAN[1])}, dupont.user
     )
     services.validate_order(order=theirs, household=dupont.household, now=NOW, allow_debit=True)
 
-    ledger_services.record_payment(
-        household=blanchard.household,
-        service_code="cant",
-        amount=Decimal("9.40"),
-        mode="card",
-        recorded_by=blanchard.user,
-        idempotency_key="late-card",
-    )
+    payment(blanchard, "9.40")  # by card, after the hold was released
     confirmation = services.confirm_held_order(order=order, now=NOW + datetime.timedelta(hours=1))
     assert confirmation.late
     assert [line.day for line in confirmation.dropped] == [JAN[1]]
@@ -388,14 +374,7 @@ def test_a_full_day_is_refused_alike_under_the_lock_and_by_a_late_payment(cantee
         services.validate_order(
             order=to_validate, household=blanchard.household, now=NOW, allow_debit=True
         )
-    ledger_services.record_payment(
-        household=blanchard.household,
-        service_code="cant",
-        amount=Decimal("9.40"),
-        mode="card",
-        recorded_by=blanchard.user,
-        idempotency_key="late-card-full-day",
-    )
+    payment(blanchard, "9.40")  # by card, after the hold was released
     confirmation = services.confirm_held_order(order=to_pay, now=NOW + datetime.timedelta(hours=1))
     assert [line.day for line in confirmation.dropped] == [JAN[1]]
     assert reserved_days(c.maxime) == [JAN[0]]

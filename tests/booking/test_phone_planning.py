@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from booking import selectors, services
 from booking.models import Closure, Price, Reservation
 from ledger import services as ledger_services
-from tests.booking.conftest import paris
+from tests.booking.factories import paris
 
 PLANNING = "/Clairoix/reservations/cant/reservation/"
 RECAP = "/Clairoix/reservations/cant/recapitulatif/"

@@ -31,7 +31,7 @@ from booking.demo import school_year_of  # noqa: E402
 from booking.models import Enrolment, SiteDay  # noqa: E402
 from ledger import services as ledger_services  # noqa: E402
 from tenants.services import create_commune  # noqa: E402
-from tests.booking.conftest import build_canteen  # noqa: E402
+from tests.booking.factories import build_canteen  # noqa: E402
 from tests.factories import PASSWORD, UserFactory  # noqa: E402
 from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory  # noqa: E402
 

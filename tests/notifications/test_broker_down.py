@@ -17,7 +17,7 @@ from notifications import services
 from notifications.models import OutboxEmail
 from notifications.tasks import sweep_outbox
 from tenants.models import Commune
-from tests.booking.conftest import build_canteen, next_months
+from tests.booking.factories import build_canteen, next_months
 from tests.booking.test_pages import PLANNING, RECAP, first_free_cells, grid
 from tests.factories import PASSWORD, UserFactory
 from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory

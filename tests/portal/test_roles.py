@@ -17,7 +17,6 @@ from django_tenants.utils import schema_context
 
 from ledger.models import Account
 from portal import roles
-from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.factories import PASSWORD, UserFactory
 from tests.ledger.factories import invoice, meal
 from tests.tipi.factories import order_with_payment

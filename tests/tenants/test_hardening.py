@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.factories import PASSWORD, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]

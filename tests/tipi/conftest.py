@@ -17,10 +17,11 @@ from django.db import connection, connections
 from django.test.testcases import LiveServerThread
 from django_tenants.utils import schema_context
 
-from tests.booking.conftest import build_canteen, canteen, next_months  # noqa: F401 - fixture
+from tests.booking.factories import build_canteen, next_months
 from tests.conftest import wipe_schema_data
 from tests.factories import PASSWORD, UserFactory
 from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
+from tests.tipi.factories import PayfipSettingsFactory, RegieFactory
 
 ACCEPTED_CARD = "4111 1111 1111 1111"
 REFUSED_CARD = "4000 0000 0000 0002"
@@ -54,7 +55,6 @@ class Live:
 @pytest.fixture
 def live(django_db_setup, django_db_blocker, settings):
     from tenants.models import Commune
-    from tipi.models import PayfipSettings, Regie
 
     with django_db_blocker.unblock():
         server = start_server()
@@ -82,8 +82,8 @@ def live(django_db_setup, django_db_blocker, settings):
                 first_day=months[0] - datetime.timedelta(days=60),
                 last_day=months[-1] + datetime.timedelta(days=40),
             )
-            PayfipSettings.objects.create(saisie="T")
-            Regie.objects.create(service_code="cant", numcli="012345")
+            PayfipSettingsFactory(saisie="T")
+            RegieFactory()
         servers = [server]
         try:
             yield Live(url, clairoix, canteen, guardian, servers)

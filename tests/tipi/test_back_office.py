@@ -14,6 +14,7 @@ from booking import services as booking_services
 from booking.models import Order, Reservation
 from ledger.models import Document
 from tests.factories import PASSWORD, UserFactory
+from tests.tipi.factories import PayfipSettingsFactory, PaymentOperationFactory, RegieFactory
 from tipi import services
 from tipi.models import OperationEvent, PayfipSettings, PaymentOperation, Regie
 
@@ -30,8 +31,8 @@ def closed_port_url():
 @pytest.fixture
 def unreachable_treasury(in_clairoix, settings):
     settings.PAYFIP_SIMULATOR_URL = closed_port_url()
-    PayfipSettings.objects.create(saisie="T")
-    Regie.objects.create(service_code="cant", numcli="012345")
+    PayfipSettingsFactory(saisie="T")
+    RegieFactory()
 
 
 def free_keys(household, service, child_name, count):
@@ -46,16 +47,9 @@ def pending_operation(household, canteen, user, keys):
         household=household, service=canteen.service, wanted_keys=keys, created_by=user
     )
     order = booking_services.hold_order(order=order, household=household)
-    operation = PaymentOperation.objects.create(
+    operation = PaymentOperationFactory(
         order=order,
-        household=household,
-        service_code="cant",
         amount=Decimal("4.70") * len(keys),
-        mel=user.email,
-        objet="Clairoix Restaurant scolaire",
-        numcli="012345",
-        exer="2026",
-        saisie="T",
         base_url=settings.PAYFIP_SIMULATOR_URL,
         id_op="a" * 36,
         status=PaymentOperation.Status.PENDING,
@@ -67,7 +61,7 @@ def pending_operation(household, canteen, user, keys):
 
 def test_the_portal_shows_the_test_banner_in_t_mode_only(parent_client, canteen):
     assert "Mode test" not in parent_client.get(PLANNING).content.decode()
-    settings_row = PayfipSettings.objects.create()
+    settings_row = PayfipSettingsFactory()
     assert "Mode test" in parent_client.get(PLANNING).content.decode()
     settings_row.saisie = "W"
     settings_row.save()
@@ -111,7 +105,7 @@ def test_the_return_page_says_verification_in_progress_while_the_treasury_is_sil
 
 
 def test_another_household_cannot_see_a_return_page(client, canteen, blanchard, dupont):
-    PayfipSettings.objects.create()
+    PayfipSettingsFactory()
     keys = free_keys(blanchard.household, canteen.service, "Maxime", 1)
     operation = pending_operation(blanchard.household, canteen, blanchard.user, keys)
     client.post("/Clairoix/", {"username": "anne.dupont@example.org", "password": PASSWORD})

@@ -13,6 +13,7 @@ from booking.models import Order, Reservation
 from ledger.models import Document
 from ledger.selectors import balance
 from notifications.models import OutboxEmail
+from tests.booking.factories import SiteDayFactory, enrol
 from tests.tipi.conftest import REFUSED_CARD, Browser, free_cells, start_server
 from tipi import payfip
 from tipi.models import PaymentOperation
@@ -243,12 +244,11 @@ def test_a_notification_that_never_comes_is_applied_by_reconciliation(live, sett
 def test_paid_after_the_hold_expired_with_the_last_place_taken_nothing_is_lost(live):
     from booking import selectors as booking_selectors
     from booking import services as booking_services
-    from booking.models import Enrolment, SiteDay
     from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
 
     full_day, other_day = free_cells(live, "Maxime", 2)
     with live.in_commune():
-        SiteDay.objects.create(site=live.canteen.site, day=full_day.day, capacity=1)
+        SiteDayFactory(site=live.canteen.site, day=full_day.day, capacity=1)
     browser = Browser(live)
     browser.login()
     browser.order([full_day, other_day])
@@ -259,12 +259,7 @@ def test_paid_after_the_hold_expired_with_the_last_place_taken_nothing_is_lost(l
         booking_services.release_hold(order=order, status=Order.Status.EXPIRED)
         dupont = GuardianFactory(household=HouseholdFactory(name="DUPONT"))
         zoe = ChildFactory(household=dupont.household, first_name="Zoé")
-        Enrolment.objects.create(
-            child=zoe,
-            service=live.canteen.service,
-            site=live.canteen.site,
-            planning_group=live.canteen.elementary,
-        )
+        enrol(live.canteen, zoe, "Élémentaire")
         theirs = booking_services.draft_order(
             household=dupont.household,
             service=live.canteen.service,

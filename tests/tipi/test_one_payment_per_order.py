@@ -16,10 +16,11 @@ from ledger.money import to_cents
 from ledger.selectors import balance
 from notifications.models import OutboxEmail
 from tests.tipi.conftest import Browser, free_cells
+from tests.tipi.factories import PayfipSettingsFactory, RegieFactory
 from tests.tipi.test_back_office import free_keys, pending_operation
 from tests.tipi.test_end_to_end import count_soap_calls, documents, reservations
 from tipi import payfip, services
-from tipi.models import PayfipSettings, PaymentOperation, Regie
+from tipi.models import PaymentOperation
 
 PAY = "/Clairoix/reservations/cant/paiement/"
 PLANNING = "/Clairoix/reservations/cant/reservation/"
@@ -150,7 +151,7 @@ def test_two_tabs_pressing_payer_together_share_one_page(live):
 
 def test_the_database_refuses_a_second_live_operation(canteen, blanchard, settings):
     settings.PAYFIP_SIMULATOR_URL = "http://127.0.0.1:9"
-    PayfipSettings.objects.create()
+    PayfipSettingsFactory()
     keys = free_keys(blanchard.household, canteen.service, "Maxime", 1)
     first = pending_operation(blanchard.household, canteen, blanchard.user, keys)
     second = {
@@ -185,8 +186,8 @@ def test_money_arriving_twice_becomes_credit_and_the_commune_is_told(
     """Two pages for one order, both paid (left by the old rule: the migration turned the
     older into "expired", which a late payment still reaches)."""
     settings.PAYFIP_SIMULATOR_URL = "http://127.0.0.1:9"
-    PayfipSettings.objects.create()
-    Regie.objects.create(service_code="cant", numcli="012345")
+    PayfipSettingsFactory()
+    RegieFactory()
     keys = free_keys(blanchard.household, canteen.service, "Maxime", 2)
     older = pending_operation(blanchard.household, canteen, blanchard.user, keys)
     PaymentOperation.objects.filter(pk=older.pk).update(status="expired")

@@ -12,6 +12,7 @@ from django.db.migrations.executor import MigrationExecutor
 from ledger.models import Document
 from ledger.money import to_cents
 from tests.tipi.conftest import Browser, free_cells
+from tests.tipi.factories import PayfipSettingsFactory
 from tests.tipi.test_back_office import free_keys, pending_operation
 from tests.tipi.test_manual_validation import agent
 from tipi import payfip, selectors, services
@@ -88,7 +89,7 @@ def test_an_endpoint_recorded_by_a_commune_is_never_called(
     canteen, blanchard, settings, rogue_treasury
 ):
     url, answer, asked = rogue_treasury
-    PayfipSettings.objects.create()
+    PayfipSettingsFactory()
     keys = free_keys(blanchard.household, canteen.service, "Maxime", 2)
     operation = pending_operation(blanchard.household, canteen, blanchard.user, keys)
     PaymentOperation.objects.filter(pk=operation.pk).update(base_url=url)
