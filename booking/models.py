@@ -1,175 +1,18 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from booking.order_models import Order, OrderLine, Reservation  # noqa: F401 - one import path
-from ledger.money import format_euros
-
-WEEKDAY_CHOICES = [
-    (0, _("lundi")),
-    (1, _("mardi")),
-    (2, _("mercredi")),
-    (3, _("jeudi")),
-    (4, _("vendredi")),
-    (5, _("samedi")),
-    (6, _("dimanche")),
-]
-
-
-class Service(models.Model):
-    """A periscolar service families book: "Restaurant scolaire", later ALSH..."""
-
-    name = models.CharField(_("nom"), max_length=100)
-    code = models.SlugField(
-        _("code"),
-        max_length=10,
-        unique=True,
-        help_text=_("Court, sans espace : il préfixe les références de paiement (cant)."),
-    )
-    invoice_title = models.CharField(
-        _("titre des factures"), max_length=150, default="Service de Restauration Scolaire"
-    )
-    invoice_observations = models.TextField(_("observations des factures"), blank=True)
-    price_ceiling = models.DecimalField(
-        _("tarif maximal (€)"),
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("30.00"),
-        help_text=_("Un tarif saisi au-dessus est refusé (protège des fautes de frappe)."),
-    )
-    is_active = models.BooleanField(_("ouvert aux familles"), default=True)
-    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
-
-    class Meta:
-        verbose_name = _("service")
-        verbose_name_plural = _("services")
-        ordering = ["position", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-class MealKind(models.Model):
-    """ "Repas" (on the planning's days) or "Repas exceptionnel" (on explicit dates)."""
-
-    service = models.ForeignKey(
-        Service, on_delete=models.PROTECT, related_name="meal_kinds", verbose_name=_("service")
-    )
-    name = models.CharField(_("nom"), max_length=100)
-    tab_label = models.CharField(_("libellé de l'onglet"), max_length=100)
-    is_exceptional = models.BooleanField(
-        _("exceptionnel"),
-        default=False,
-        help_text=_("Servi seulement aux dates exceptionnelles saisies, avec son propre tarif."),
-    )
-    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
-
-    class Meta:
-        verbose_name = _("type de repas")
-        verbose_name_plural = _("types de repas")
-        ordering = ["service", "position", "name"]
-
-    def __str__(self):
-        return self.name
-
-
-class Price(models.Model):
-    meal_kind = models.ForeignKey(
-        MealKind, on_delete=models.PROTECT, related_name="prices", verbose_name=_("repas")
-    )
-    amount = models.DecimalField(_("tarif (€)"), max_digits=8, decimal_places=2)
-    valid_from = models.DateField(_("à partir du"))
-    valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("tarif")
-        verbose_name_plural = _("tarifs")
-        ordering = ["meal_kind", "-valid_from"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(amount__gte=0), name="booking_price_positive"
-            ),
-            models.UniqueConstraint(
-                fields=["meal_kind", "valid_from"], name="booking_price_one_per_start"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.meal_kind} {format_euros(self.amount)} ({self.valid_from:%d/%m/%Y})"
-
-    def clean(self):
-        service = getattr(getattr(self, "meal_kind", None), "service", None)
-        if service is not None and self.amount is not None and self.amount > service.price_ceiling:
-            raise ValidationError(
-                {
-                    "amount": _(
-                        "%(amount)s dépasse le tarif maximal du service (%(ceiling)s) : "
-                        "vérifiez la saisie, ou relevez le tarif maximal du service."
-                    )
-                    % {
-                        "amount": format_euros(self.amount),
-                        "ceiling": format_euros(service.price_ceiling),
-                    }
-                }
-            )
-
-
-class Site(models.Model):
-    """A school canteen, with its number of places a day."""
-
-    name = models.CharField(_("nom"), max_length=100)
-    default_capacity = models.PositiveIntegerField(_("places par jour"), default=120)
-
-    class Meta:
-        verbose_name = _("site")
-        verbose_name_plural = _("sites")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-
-class SiteDay(models.Model):
-    """One row per site and day that has been booked or overridden: its lock serialises the
-    last places, and its optional capacity overrides the site's default."""
-
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="days")
-    day = models.DateField(_("jour"))
-    capacity = models.PositiveIntegerField(
-        _("places (exception)"), null=True, blank=True, help_text=_("Vide : places du site.")
-    )
-
-    class Meta:
-        verbose_name = _("places d'un jour")
-        verbose_name_plural = _("places par jour (exceptions)")
-        ordering = ["site", "day"]
-        constraints = [models.UniqueConstraint(fields=["site", "day"], name="booking_site_day")]
-
-    def __str__(self):
-        return f"{self.site} {self.day:%d/%m/%Y}"
-
-
-class PlanningGroup(models.Model):
-    """Children who eat on the same weekdays ("Maternelle", "Élémentaire", a class)."""
-
-    name = models.CharField(_("nom"), max_length=100, unique=True)
-    weekdays = ArrayField(
-        models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES),
-        verbose_name=_("jours de repas"),
-        help_text=_("0 = lundi … 4 = vendredi"),
-    )
-
-    class Meta:
-        verbose_name = _("groupe de planning")
-        verbose_name_plural = _("groupes de planning")
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
+from booking.service_models import (  # noqa: F401 - booking.models is the one import path
+    WEEKDAY_CHOICES,
+    MealKind,
+    PlanningGroup,
+    Price,
+    Service,
+    Site,
+    SiteDay,
+)
 
 
 class Enrolment(models.Model):
@@ -331,3 +174,114 @@ class DeadlineRule(models.Model):
             unit = _("jours ouvrés") if self.business_days_only else _("jours")
             return f"J-{self.days_before} {unit} {self.at_time:%H:%M}"
         return f"{self.get_weekday_display()} {self.at_time:%H:%M}"
+
+
+class Order(models.Model):
+    """What a parent asked for on "Finaliser la commande": a draft until validated."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("brouillon")
+        VALIDATED = "validated", _("validée")
+        AWAITING_PAYMENT = "awaiting_payment", _("en attente de paiement")
+        REFUSED = "refused", _("paiement refusé")
+        ABANDONED = "abandoned", _("paiement abandonné")
+        EXPIRED = "expired", _("expirée")
+
+    household = models.ForeignKey(
+        "portal.Household", on_delete=models.PROTECT, verbose_name=_("foyer")
+    )
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, verbose_name=_("service"))
+    status = models.CharField(
+        _("état"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("réalisé par")
+    )
+    on_behalf_reason = models.CharField(
+        _("motif (saisie par la mairie)"), max_length=200, blank=True
+    )
+    overrides_deadlines = models.BooleanField(_("hors délais"), default=False)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"))
+    validated_at = models.DateTimeField(_("validée le"), null=True, blank=True)
+    # Fixed when the payment starts: the part of the account's balance this order counts on
+    # while it awaits payment (booking/credit.py). Negative when its payment settles a debt.
+    reserved_credit = models.DecimalField(
+        _("crédit réservé"), max_digits=10, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        verbose_name = _("commande")
+        verbose_name_plural = _("commandes")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        return f"CMD{self.pk:08d}"
+
+
+class OrderLine(models.Model):
+    class Action(models.TextChoices):
+        ADD = "add", _("commandé")
+        CANCEL = "cancel", _("annulé")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    child = models.ForeignKey("portal.Child", on_delete=models.PROTECT)
+    meal_kind = models.ForeignKey(MealKind, on_delete=models.PROTECT)
+    day = models.DateField()
+    action = models.CharField(max_length=10, choices=Action.choices)
+    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+
+    class Meta:
+        ordering = ["child", "meal_kind", "day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "child", "meal_kind", "day"], name="booking_order_line_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.child_id} {self.day:%d/%m/%Y}"
+
+
+class Reservation(models.Model):
+    """A meal booked for a child. HELD while its order awaits payment: it counts against
+    the places but is not yet the family's."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("réservé")
+        HELD = "held", _("en attente de paiement")
+        CANCELLED = "cancelled", _("annulé")
+
+    child = models.ForeignKey("portal.Child", on_delete=models.PROTECT, verbose_name=_("enfant"))
+    meal_kind = models.ForeignKey(MealKind, on_delete=models.PROTECT, verbose_name=_("repas"))
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, verbose_name=_("site"))
+    day = models.DateField(_("jour"))
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices)
+    unit_price = models.DecimalField(_("tarif"), max_digits=8, decimal_places=2)
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("commande")
+    )
+    cancelled_by_order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="cancellations"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réservation")
+        verbose_name_plural = _("réservations")
+        ordering = ["day", "child"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "meal_kind", "day"],
+                condition=~models.Q(status="cancelled"),
+                name="booking_one_active_reservation",
+            ),
+        ]
+        indexes = [models.Index(fields=["site", "day", "status"], name="booking_res_site_day")]
+
+    def __str__(self):
+        return f"{self.child} {self.meal_kind} {self.day:%d/%m/%Y}"

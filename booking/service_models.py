@@ -1,0 +1,173 @@
+"""The service's catalogue: Service, MealKind + Price, Site + SiteDay (capacity, the lock
+row), PlanningGroup. Imported by booking.models, the app's one models path."""
+
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ledger.money import format_euros
+
+WEEKDAY_CHOICES = [
+    (0, _("lundi")),
+    (1, _("mardi")),
+    (2, _("mercredi")),
+    (3, _("jeudi")),
+    (4, _("vendredi")),
+    (5, _("samedi")),
+    (6, _("dimanche")),
+]
+
+
+class Service(models.Model):
+    """A periscolar service families book: "Restaurant scolaire", later ALSH..."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    code = models.SlugField(
+        _("code"),
+        max_length=10,
+        unique=True,
+        help_text=_("Court, sans espace : il préfixe les références de paiement (cant)."),
+    )
+    invoice_title = models.CharField(
+        _("titre des factures"), max_length=150, default="Service de Restauration Scolaire"
+    )
+    invoice_observations = models.TextField(_("observations des factures"), blank=True)
+    price_ceiling = models.DecimalField(
+        _("tarif maximal (€)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("30.00"),
+        help_text=_("Un tarif saisi au-dessus est refusé (protège des fautes de frappe)."),
+    )
+    is_active = models.BooleanField(_("ouvert aux familles"), default=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MealKind(models.Model):
+    """ "Repas" (on the planning's days) or "Repas exceptionnel" (on explicit dates)."""
+
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="meal_kinds", verbose_name=_("service")
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    tab_label = models.CharField(_("libellé de l'onglet"), max_length=100)
+    is_exceptional = models.BooleanField(
+        _("exceptionnel"),
+        default=False,
+        help_text=_("Servi seulement aux dates exceptionnelles saisies, avec son propre tarif."),
+    )
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("type de repas")
+        verbose_name_plural = _("types de repas")
+        ordering = ["service", "position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Price(models.Model):
+    meal_kind = models.ForeignKey(
+        MealKind, on_delete=models.PROTECT, related_name="prices", verbose_name=_("repas")
+    )
+    amount = models.DecimalField(_("tarif (€)"), max_digits=8, decimal_places=2)
+    valid_from = models.DateField(_("à partir du"))
+    valid_until = models.DateField(_("jusqu'au"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tarif")
+        verbose_name_plural = _("tarifs")
+        ordering = ["meal_kind", "-valid_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="booking_price_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["meal_kind", "valid_from"], name="booking_price_one_per_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.meal_kind} {format_euros(self.amount)} ({self.valid_from:%d/%m/%Y})"
+
+    def clean(self):
+        service = getattr(getattr(self, "meal_kind", None), "service", None)
+        if service is not None and self.amount is not None and self.amount > service.price_ceiling:
+            raise ValidationError(
+                {
+                    "amount": _(
+                        "%(amount)s dépasse le tarif maximal du service (%(ceiling)s) : "
+                        "vérifiez la saisie, ou relevez le tarif maximal du service."
+                    )
+                    % {
+                        "amount": format_euros(self.amount),
+                        "ceiling": format_euros(service.price_ceiling),
+                    }
+                }
+            )
+
+
+class Site(models.Model):
+    """A school canteen, with its number of places a day."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    default_capacity = models.PositiveIntegerField(_("places par jour"), default=120)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class SiteDay(models.Model):
+    """One row per site and day that has been booked or overridden: its lock serialises the
+    last places, and its optional capacity overrides the site's default."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("jour"))
+    capacity = models.PositiveIntegerField(
+        _("places (exception)"), null=True, blank=True, help_text=_("Vide : places du site.")
+    )
+
+    class Meta:
+        verbose_name = _("places d'un jour")
+        verbose_name_plural = _("places par jour (exceptions)")
+        ordering = ["site", "day"]
+        constraints = [models.UniqueConstraint(fields=["site", "day"], name="booking_site_day")]
+
+    def __str__(self):
+        return f"{self.site} {self.day:%d/%m/%Y}"
+
+
+class PlanningGroup(models.Model):
+    """Children who eat on the same weekdays ("Maternelle", "Élémentaire", a class)."""
+
+    name = models.CharField(_("nom"), max_length=100, unique=True)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=WEEKDAY_CHOICES),
+        verbose_name=_("jours de repas"),
+        help_text=_("0 = lundi … 4 = vendredi"),
+    )
+
+    class Meta:
+        verbose_name = _("groupe de planning")
+        verbose_name_plural = _("groupes de planning")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
