@@ -31,3 +31,13 @@ class BookingConfig(AppConfig):
             permission="booking.view_kitchen_list",
             order=20,
         )
+        register_menu_entry(
+            key="mailing",
+            label=_("Écrire aux familles"),
+            url_name="gestion_mailing",
+            permission="portal.write_to_families",
+            order=40,
+        )
+        from booking import household_sections, mailing  # noqa: F401
+
+        household_sections.register()

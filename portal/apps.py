@@ -27,6 +27,25 @@ class PortalConfig(AppConfig):
             order=0,
         )
         register_menu_entry(
+            key="families",
+            label=_("Familles"),
+            url_name="gestion_families",
+            permission="portal.view_household",
+            order=10,
+        )
+        register_menu_entry(
+            key="messages",
+            label=_("Messages"),
+            url_name="gestion_messages",
+            permission="portal.view_contactmessage",
+            order=30,
+        )
+        # The household page's own sections, and the action codes of families and messages.
+        from portal import families, household_sections, messages  # noqa: F401
+
+        household_sections.register()
+
+        register_menu_entry(
             key="journal",
             label=_("Journal"),
             url_name="gestion_journal",

@@ -85,3 +85,11 @@ def journal_households() -> list[tuple[int, str]]:
         .order_by("name", "pk")
         .values_list("pk", "name")
     )
+
+
+def journal_entry(*, entry_id: int, action: str | None = None) -> JournalEntry | None:
+    """One journal row (of `action` when given), or None."""
+    entries = JournalEntry.objects.filter(pk=entry_id)
+    if action:
+        entries = entries.filter(action=action)
+    return entries.first()
