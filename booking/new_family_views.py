@@ -123,6 +123,14 @@ def new_family(request):
             )
             return redirect("gestion_household", household_id=household.pk)
     invalid = post is not None
+    if invalid:
+        form.is_valid()
+        for number, child in enumerate(children, start=1):
+            for field, errors in child.errors.items():
+                label = child.fields[field].label if field in child.fields else ""
+                for error in errors:
+                    prefix = _("Enfant %(n)s") % {"n": number}
+                    form.add_error(None, f"{prefix}{' — ' + str(label) if label else ''} : {error}")
     return render(
         request,
         "booking/gestion/new_family.html",
