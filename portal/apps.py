@@ -31,7 +31,7 @@ class PortalConfig(AppConfig):
             label=_("Familles"),
             url_name="gestion_families",
             permission="portal.view_household",
-            order=10,
+            order=22,
         )
         register_menu_entry(
             key="messages",
