@@ -5,29 +5,18 @@ from html import unescape
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from notifications.models import OutboxEmail
 from portal import roles
 from portal.models import ContactMessage, JournalEntry
 from portal.services import send_contact_message
-from tests.factories import PASSWORD, UserFactory
 from tests.portal.factories import bulk_households
+from tests.portal.test_gestion import agent_client
 
 
 def staff(role, email=None):
-    user = UserFactory(
-        email=email or f"{role.lower()}@clairoix.test",
-        is_staff=True,
-        first_name="Annie",
-        last_name="AGENT",
-    )
-    roles.give_role(user, role)
-    client = Client()
-    response = client.post("/Clairoix/admin/login/", {"username": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
+    return agent_client(role, email)[0]
 
 
 @pytest.fixture
@@ -141,7 +130,7 @@ def test_an_agent_answers_a_message_from_the_inbox(agent, blanchard):
     assert response.status_code == 302
     assert OutboxEmail.objects.get().to_email == "bertrand.blanchard@example.org"
     page = agent.get(url).content.decode()
-    assert "Le menu est en ligne." in page and "traité" in page and "AGENT Annie" in page
+    assert "Le menu est en ligne." in page and "traité" in page and "AGENT Claire" in page
     assert ContactMessage.objects.get().status == "done"
 
 
