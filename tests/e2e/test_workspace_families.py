@@ -19,8 +19,10 @@ STAFF_SIZES = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 76
 
 class StaffWalk(Walk):
     def __init__(self, browser, product, scenario, size):
-        super().__init__(browser, product, scenario, "desktop")
-        self.size = size  # no phone check: the workspace is for a desktop or a tablet
+        # Built as "desktop" (no phone-width check: the workspace is for a desktop or a
+        # tablet), then at its own size, with its screenshots in its own folder.
+        super().__init__(browser, product, f"{scenario}-{size}", "desktop")
+        self.size = size
         self.page.set_viewport_size(STAFF_SIZES[size])
 
     def staff_login(self, email):
@@ -43,6 +45,14 @@ def menu(page, name):
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
         toggle.click()
     nav.get_by_role("link", name=name, exact=True).click()
+
+
+def field(scope, name):
+    return scope.get_by_role("textbox", name=name, exact=True)
+
+
+def choice(scope, name):
+    return scope.get_by_role("combobox", name=name, exact=True)
 
 
 def send_parent_message(walk, browser):
@@ -77,7 +87,7 @@ def test_agent_families_messages_and_bulk_email(agent_walk, browser):
 
     # Book on the family's behalf, with a reason.
     page.get_by_role("link", name=re.compile("Réserver ou annuler pour la famille")).first.click()
-    page.get_by_label("Motif").fill("Demande par téléphone")
+    page.get_by_label("Motif", exact=True).fill("Demande par téléphone")
     box = enabled_boxes(page.locator("fieldset.month:visible").first).first
     box.check()
     walk.shot("planning-agent")
@@ -86,16 +96,16 @@ def test_agent_families_messages_and_bulk_email(agent_walk, browser):
 
     # A new family with a child enrolled; the access e-mail goes out.
     walk.go("/Clairoix/gestion/familles/nouvelle/")
-    page.get_by_label("Nom du foyer").fill("Lefèvre")
-    page.get_by_label("Civilité").select_option(label="Madame")
-    page.get_by_label("Nom du responsable").fill("Lefèvre")
-    page.get_by_label("Prénom du responsable").fill("Nina")
-    page.get_by_label("Adresse e-mail (identifiant du portail)").fill(NEW_PARENT)
+    field(page, "Nom du foyer").fill("Lefèvre")
+    choice(page, "Civilité").select_option(label="Madame")
+    field(page, "Nom du responsable").fill("Lefèvre")
+    field(page, "Prénom du responsable").fill("Nina")
+    field(page, "Adresse e-mail (identifiant du portail)").fill(NEW_PARENT)
     child = page.get_by_role("group", name="Enfant 1", exact=True)
-    child.get_by_label("Prénom").fill("Noé")
-    child.get_by_label("Service").select_option(label="Restaurant scolaire")
-    child.get_by_label("Site").select_option(index=1)
-    child.get_by_label("Groupe de planning").select_option(index=1)
+    field(child, "Prénom").fill("Noé")
+    choice(child, "Service").select_option(label="Restaurant scolaire")
+    choice(child, "Site").select_option(index=1)
+    choice(child, "Groupe de planning").select_option(index=1)
     walk.shot("nouvelle-famille")
     page.get_by_role("button", name="Créer la famille et envoyer l'accès").click()
     expect(page.get_by_role("heading", name="Foyer LEFÈVRE")).to_be_visible()
@@ -109,7 +119,7 @@ def test_agent_families_messages_and_bulk_email(agent_walk, browser):
     # Answer the message.
     menu(page, "Messages")
     page.get_by_role("link", name="Allergie de Maxime").click()
-    page.get_by_label("Votre réponse (envoyée par e-mail au parent)").fill(
+    field(page, "Votre réponse (envoyée par e-mail au parent)").fill(
         "C'est noté, la cuisine est prévenue."
     )
     page.get_by_role("button", name="Envoyer la réponse").click()
@@ -120,9 +130,9 @@ def test_agent_families_messages_and_bulk_email(agent_walk, browser):
 
     # Write to the families of the canteen: preview, count, send, the sending's page.
     menu(page, "Écrire aux familles")
-    page.get_by_label("Service").select_option(label="Restaurant scolaire")
-    page.get_by_label("Objet").fill("Sortie au parc")
-    page.get_by_label("Message").fill("Pique-nique jeudi : pensez aux casquettes.")
+    choice(page, "Service").select_option(label="Restaurant scolaire")
+    field(page, "Objet").fill("Sortie au parc")
+    field(page, "Message").fill("Pique-nique jeudi : pensez aux casquettes.")
     page.get_by_role("button", name="Aperçu et nombre de destinataires").click()
     expect(page.get_by_text(re.compile(r"\d+ destinataires? \(\d+ foyers?\)"))).to_be_visible()
     walk.shot("ecrire-apercu")
