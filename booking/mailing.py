@@ -7,11 +7,12 @@ keep the outbox ids: the page of a sending lists its failed rows afterwards.
 """
 
 import datetime
+import re
 import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,10 +22,11 @@ from ledger.selectors import accounts_in_debit
 from notifications.selectors import emails_by_ids
 from notifications.services import queue_email, render_email
 from portal.families import Recipient, guardian_recipients
-from portal.journal import record_staff_action, register_action
+from portal.journal import entries_with_token, record_staff_action, register_action
 from tenants.links import commune_url, current_commune
 
 TEMPLATE = "booking/family_mailing"
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 SUBJECT_MAX_LENGTH = 150
 BODY_MAX_LENGTH = 10000
 
@@ -127,6 +129,7 @@ class Preview:
     subject: str
     body_text: str
     recipients: list[Recipient]
+    token: str  # the sending's idempotency token, posted back with "Envoyer"
 
     @property
     def count(self) -> int:
@@ -141,19 +144,35 @@ def mailing_preview(*, selection: Selection, subject: str, body: str) -> Preview
     """The e-mail as the families will read it and who gets it; nothing written."""
     subject, body = _clean(subject, body)
     rendered_subject, body_text, _html = render_email(TEMPLATE, _context(subject, body))
-    return Preview(rendered_subject, body_text, mailing_recipients(selection=selection))
+    return Preview(
+        rendered_subject, body_text, mailing_recipients(selection=selection), uuid.uuid4().hex
+    )
 
 
 @transaction.atomic
 def mailing_send(
-    *, actor, selection: Selection, subject: str, body: str, expected_count: int | None = None
+    *,
+    actor,
+    selection: Selection,
+    subject: str,
+    body: str,
+    expected_count: int | None = None,
+    token: str = "",
 ):
     """Queue the e-mail for every recipient of the selection, with one journal row.
 
     `expected_count` is the count the agent saw on the preview: if the selection changed
     meanwhile the sending is refused, so nobody gets an e-mail the agent did not count.
+    `token` comes with the preview: the same sending posted twice (a double click, a
+    retried request) is sent once, and the second call returns the first journal row.
     Returns the journal entry (its details list the outbox ids)."""
     subject, body = _clean(subject, body)
+    token = token if TOKEN_RE.match(token or "") else uuid.uuid4().hex
+    with connection.cursor() as cursor:  # one sender per token, until this transaction ends
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"mailing:{token}"])
+    earlier = entries_with_token(action="mailing.send", token=token)
+    if earlier:
+        return earlier[0]
     recipients = mailing_recipients(selection=selection)
     if not recipients:
         raise ValidationError(_("Aucune famille ne correspond à cette sélection."))
@@ -163,13 +182,12 @@ def mailing_send(
             % {"n": len(recipients)}
         )
     context = _context(subject, body)
-    sending = uuid.uuid4().hex
     ids = [
         queue_email(
             to=recipient.email,
             template=TEMPLATE,
             context=context,
-            idempotency_key=f"mailing:{sending}:{recipient.email.lower()}",
+            idempotency_key=f"mailing:{token}:{recipient.email.lower()}",
         ).pk
         for recipient in recipients
     ]
@@ -180,6 +198,7 @@ def mailing_send(
         % {"subject": subject, "n": len(ids), "who": selection.describe()},
         details={
             "subject": subject,
+            "token": token,
             "selection": selection.describe(),
             "outbox_ids": ids,
             "households": sorted({r.household_id for r in recipients}),

@@ -48,6 +48,7 @@ class MailingForm(forms.Form):
         label=gettext_lazy("Message"), max_length=mailing.BODY_MAX_LENGTH, widget=forms.Textarea
     )
     expected_count = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    token = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,6 +82,7 @@ def compose(request):
                     subject=data["subject"],
                     body=data["body"],
                     expected_count=data.get("expected_count"),
+                    token=data.get("token", ""),
                 )
                 flash.success(
                     request,
@@ -91,7 +93,9 @@ def compose(request):
             preview = mailing.mailing_preview(
                 selection=selection, subject=data["subject"], body=data["body"]
             )
-            form = MailingForm({**request.POST.dict(), "expected_count": preview.count})
+            form = MailingForm(
+                {**request.POST.dict(), "expected_count": preview.count, "token": preview.token}
+            )
             form.is_valid()
         except ValidationError as error:
             found = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}

@@ -93,3 +93,8 @@ def journal_entry(*, entry_id: int, action: str | None = None) -> JournalEntry |
     if action:
         entries = entries.filter(action=action)
     return entries.first()
+
+
+def entries_with_token(*, action: str, token: str) -> list[JournalEntry]:
+    """The rows of `action` whose details carry this idempotency token, oldest first."""
+    return list(JournalEntry.objects.filter(action=action, details__token=token).order_by("pk"))

@@ -114,3 +114,23 @@ def test_a_changed_selection_or_bad_text_sends_nothing(families, agent):
             actor=agent, selection=Selection(day=datetime.date(2000, 1, 3)), subject="A", body="B"
         )
     assert not OutboxEmail.objects.exists()
+
+
+def test_the_same_sending_posted_twice_is_sent_once(families, agent):
+    preview = mailing_preview(
+        selection=Selection(service=families.service), subject="Sortie", body="Pique-nique."
+    )
+    first, second = (
+        mailing_send(
+            actor=agent,
+            selection=Selection(service=families.service),
+            subject="Sortie",
+            body="Pique-nique.",
+            expected_count=preview.count,
+            token=preview.token,
+        )
+        for _ in range(2)
+    )
+    assert first == second
+    assert OutboxEmail.objects.count() == 3
+    assert len(list(journal_entries(action="mailing.send"))) == 1
