@@ -6,6 +6,8 @@ unless the agent keeps it open. Every write locks the message row, writes its jo
 and its e-mail in the same transaction.
 """
 
+import re
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -22,6 +24,7 @@ from tenants.links import commune_url, current_commune
 
 STATUSES = ContactMessage.Status
 REPLY_MAX_LENGTH = 5000
+TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 
 register_action("message.status", gettext_lazy("Message : changement d'état"))
 register_action("message.reply", gettext_lazy("Message : réponse envoyée"))
@@ -65,6 +68,11 @@ def message_for_staff(*, message_id: int) -> ContactMessage | None:
     )
 
 
+def reply_token() -> str:
+    """A fresh token for the reply form."""
+    return uuid.uuid4().hex
+
+
 # Writes -----------------------------------------------------------------------------------
 
 
@@ -102,9 +110,12 @@ def message_set_status(*, actor, message_id: int, status: str) -> ContactMessage
 
 
 @transaction.atomic
-def message_reply(*, actor, message_id: int, body: str, keep_open: bool = False) -> ContactReply:
+def message_reply(
+    *, actor, message_id: int, body: str, keep_open: bool = False, token: str = ""
+) -> ContactReply:
     """Send a reply to the message's author through the outbox and keep it with the
-    message; the message becomes "traité" (or "en cours" with keep_open)."""
+    message; the message becomes "traité" (or "en cours" with keep_open). A second call
+    with the form's `token` returns the first reply and sends nothing more."""
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Écrivez la réponse.")})
@@ -113,11 +124,16 @@ def message_reply(*, actor, message_id: int, body: str, keep_open: bool = False)
             {"body": _("La réponse dépasse %(n)s caractères.") % {"n": REPLY_MAX_LENGTH}}
         )
     message = _locked(message_id)
+    token = token if TOKEN_RE.match(token or "") else None
+    if token is not None:
+        earlier = ContactReply.objects.filter(token=token, message=message).first()
+        if earlier is not None:
+            return earlier
     author = message.author
     if not author.email:
         raise ValidationError(_("L'auteur du message n'a pas d'adresse e-mail."))
     reply = ContactReply.objects.create(
-        message=message, author=actor, body=body, sent_to=author.email
+        message=message, author=actor, body=body, sent_to=author.email, token=token
     )
     commune = current_commune()
     email = queue_email(

@@ -47,6 +47,7 @@ def message_detail(request, message_id):
                     message_id=message.pk,
                     body=body,
                     keep_open=request.POST.get("keep_open") == "1",
+                    token=request.POST.get("token", ""),
                 )
                 flash.success(
                     request, _("Réponse envoyée à %(email)s.") % {"email": message.author.email}
@@ -70,6 +71,7 @@ def message_detail(request, message_id):
             "statuses": messages.STATUSES.choices,
             "can_answer": request.user.has_perm(ANSWER),
             "max_length": messages.REPLY_MAX_LENGTH,
+            "token": messages.reply_token(),
         },
         status=400 if errors else 200,
     )

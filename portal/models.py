@@ -148,6 +148,8 @@ class ContactReply(models.Model):
     body = models.TextField(_("réponse"))
     sent_to = models.EmailField(_("envoyée à"), max_length=254)
     outbox_id = models.PositiveBigIntegerField(_("e-mail"), null=True, blank=True)
+    # From the reply form: the same reply posted twice (a double click) is kept and sent once.
+    token = models.CharField(max_length=32, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
 
     class Meta:

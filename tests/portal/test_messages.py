@@ -99,3 +99,13 @@ def test_a_reply_to_a_missing_message_is_refused(in_clairoix, agent):
     with pytest.raises(ValidationError):
         messages.message_reply(actor=agent, message_id=999999, body="Bonjour")
     assert not OutboxEmail.objects.exists()
+
+
+def test_the_same_reply_posted_twice_is_kept_and_sent_once(message, agent):
+    token = messages.reply_token()
+    first, second = (
+        messages.message_reply(actor=agent, message_id=message.pk, body="Bien noté.", token=token)
+        for _ in range(2)
+    )
+    assert first == second
+    assert message.replies.count() == 1 and OutboxEmail.objects.count() == 1
