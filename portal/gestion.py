@@ -131,4 +131,5 @@ def household_sections(request: HttpRequest, household) -> list[tuple[HouseholdS
 
 def gestion_menu(request: HttpRequest) -> dict:
     """Context processor: `gestion_menu`, computed only when a template reads it."""
-    return {"gestion_menu": partial(menu_for, request.user)}
+    user = getattr(request, "user", None)  # absent when a middleware answered first (400)
+    return {"gestion_menu": partial(menu_for, user) if user is not None else []}
