@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from booking.models import Enrolment, PlanningGroup, Service, Site
-from portal.families import NewChild, NewGuardian, NewHousehold, household_create
+from portal.families import Household, NewChild, NewGuardian, NewHousehold, household_create
 
 
 @dataclass
@@ -74,7 +74,7 @@ def family_create(
     household: NewHousehold,
     guardian: NewGuardian,
     children: list[NewFamilyChild],
-):
+) -> Household:
     """Create the family and enrol each child that has an enrolment; the access e-mail is
     queued and the journal row written in the same transaction. Returns the household."""
     _check_enrolments(children)

@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from booking.new_family import NewEnrolment, NewFamilyChild, enrolment_choices, family_create
-from portal.families import NewChild, NewGuardian, NewHousehold
-from portal.models import Guardian
+from portal.families import CIVILITIES, NewChild, NewGuardian, NewHousehold
 from portal.roles import staff_permission
 
 CHILD_ROWS = 3
@@ -26,7 +25,7 @@ class FamilyForm(forms.Form):
     home_phone = forms.CharField(
         label=gettext_lazy("Domicile"), max_length=25, required=False, widget=forms.TextInput(TEL)
     )
-    civility = forms.ChoiceField(label=gettext_lazy("Civilité"), choices=Guardian.Civility.choices)
+    civility = forms.ChoiceField(label=gettext_lazy("Civilité"), choices=CIVILITIES)
     last_name = forms.CharField(label=gettext_lazy("Nom du responsable"), max_length=150)
     first_name = forms.CharField(label=gettext_lazy("Prénom du responsable"), max_length=150)
     email = forms.EmailField(

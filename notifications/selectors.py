@@ -23,8 +23,3 @@ def emails_to(*, addresses: list[str], limit: int = 30) -> list[OutboxEmail]:
 def emails_by_ids(*, ids: list[int]) -> list[OutboxEmail]:
     """Rows by id (the e-mails of one bulk sending), in id order: one query."""
     return list(OutboxEmail.objects.filter(pk__in=ids).only(*_LISTED).order_by("pk"))
-
-
-def failed_among(*, ids: list[int]) -> list[OutboxEmail]:
-    """The rows of `ids` that failed for good."""
-    return [email for email in emails_by_ids(ids=ids) if email.status == OutboxEmail.Status.FAILED]

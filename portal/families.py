@@ -20,6 +20,7 @@ from portal.models import Child, Guardian, Household
 from portal.phones import normalize_phone, validate_postal_code
 
 SEARCH_LIMIT = 50
+CIVILITIES = Guardian.Civility.choices  # for other apps' forms (booking's Nouvelle famille)
 
 register_action("family.create", gettext_lazy("Famille : création"))
 register_action("family.access_email", gettext_lazy("Famille : e-mail d'accès au portail"))
