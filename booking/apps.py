@@ -21,3 +21,23 @@ class BookingConfig(AppConfig):
         from portal.home import register_home_panel
 
         register_home_panel("booking_services", "booking/home_panel.html", home.home_summaries, 20)
+
+        from portal.gestion import register_menu_entry
+
+        register_menu_entry(
+            key="kitchen",
+            label=_("Cuisine"),
+            url_name="booking:kitchen",
+            permission="booking.view_kitchen_list",
+            order=20,
+        )
+        register_menu_entry(
+            key="mailing",
+            label=_("Écrire aux familles"),
+            url_name="gestion_mailing",
+            permission="portal.write_to_families",
+            order=40,
+        )
+        from booking import household_sections, mailing  # noqa: F401
+
+        household_sections.register()

@@ -16,3 +16,46 @@ class PortalConfig(AppConfig):
         post_migrate.connect(roles.sync_roles_after_migrate, sender=self)
 
         register_commune_statistic("households", _("Familles"), selectors.count_households, 10)
+
+        from portal.gestion import register_menu_entry
+
+        register_menu_entry(
+            key="home",
+            label=_("Tableau de bord"),
+            url_name="gestion_home",
+            permission="portal.view_household",
+            order=0,
+        )
+        register_menu_entry(
+            key="families",
+            label=_("Familles"),
+            url_name="gestion_families",
+            permission="portal.view_household",
+            order=22,
+        )
+        register_menu_entry(
+            key="messages",
+            label=_("Messages"),
+            url_name="gestion_messages",
+            permission="portal.view_contactmessage",
+            order=30,
+        )
+        # The household page's own sections, and the action codes of families and messages.
+        from portal import families, household_sections, messages  # noqa: F401
+
+        household_sections.register()
+
+        register_menu_entry(
+            key="journal",
+            label=_("Journal"),
+            url_name="gestion_journal",
+            permission="portal.view_journalentry",
+            order=90,
+        )
+        register_menu_entry(
+            key="admin",
+            label=_("Paramètres (administration)"),
+            url_name="admin:index",
+            permission="booking.change_service",
+            order=100,
+        )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -94,7 +95,13 @@ class Child(models.Model):
 
 
 class ContactMessage(models.Model):
-    """A "Nous contacter" message from a family to the commune."""
+    """A "Nous contacter" message from a family to the commune, followed in the workspace:
+    its status, who handled it, and the replies sent (ContactReply)."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("nouveau")
+        IN_PROGRESS = "in_progress", _("en cours")
+        DONE = "done", _("traité")
 
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="messages", verbose_name=_("foyer")
@@ -105,14 +112,53 @@ class ContactMessage(models.Model):
     subject = models.CharField(_("objet"), max_length=150)
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+    status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.NEW)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("traité par"),
+    )
+    handled_at = models.DateTimeField(_("pris en charge le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message « Nous contacter »")
         verbose_name_plural = _("messages « Nous contacter »")
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="portal_msg_status")]
 
     def __str__(self):
         return self.subject
+
+
+class ContactReply(models.Model):
+    """A reply written in the workspace and sent to the parent through the outbox."""
+
+    message = models.ForeignKey(
+        ContactMessage, on_delete=models.PROTECT, related_name="replies", verbose_name=_("message")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    body = models.TextField(_("réponse"))
+    sent_to = models.EmailField(_("envoyée à"), max_length=254)
+    outbox_id = models.PositiveBigIntegerField(_("e-mail"), null=True, blank=True)
+    # From the reply form: the same reply posted twice (a double click) is kept and sent once.
+    token = models.CharField(max_length=32, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(_("envoyée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("réponse à un message")
+        verbose_name_plural = _("réponses aux messages")
+        ordering = ["created_at"]
+
+    def __str__(self):
+        return f"{self.message} — {self.created_at:%d/%m/%Y %H:%M}"
 
 
 class ContactDetailsChange(models.Model):
@@ -135,3 +181,41 @@ class ContactDetailsChange(models.Model):
 
     def __str__(self):
         return f"{self.household} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class JournalEntry(models.Model):
+    """One staff change, who/when/what (portal/journal.py writes it in the change's
+    transaction). The actor's name is kept so the row still says who when the account goes."""
+
+    created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    actor_name = models.CharField(_("nom de l'agent"), max_length=300, blank=True)
+    action = models.CharField(_("action"), max_length=64)
+    summary = models.TextField(_("résumé"))
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="journal_entries",
+        verbose_name=_("foyer"),
+    )
+    details = models.JSONField(_("détails"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal des actions")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["action", "-created_at"], name="portal_journal_action"),
+            models.Index(fields=["household", "-created_at"], name="portal_journal_household"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%d/%m/%Y %H:%M} — {self.summary}"

@@ -34,6 +34,12 @@ STAFF_PERMISSIONS = {
     "booking.view_kitchen_list": ("reservation", "Voir la liste cuisine"),
     "booking.book_for_family": ("order", "Réserver ou annuler pour une famille"),
     "booking.record_attendance": ("reservation", "Pointer les présences"),
+    "portal.manage_families": (
+        "household",
+        "Créer une famille et envoyer l'accès au portail des familles",
+    ),
+    "portal.answer_messages": ("contactmessage", "Traiter les messages « Nous contacter »"),
+    "portal.write_to_families": ("household", "Écrire aux familles (e-mail groupé)"),
     "ledger.record_payment": ("document", "Enregistrer un règlement en mairie"),
     "ledger.issue_credit_note": ("document", "Émettre un avoir correctif"),
     "ledger.issue_debit": ("document", "Émettre un débit sans réservation"),
@@ -62,12 +68,16 @@ ROLES = {
         "tipi.check_payment",
         "tipi.validate_payment_manually",
     ],
-    # Kitchen list, attendance, booking for a family (with a reason past the deadline).
+    # Kitchen list, attendance, booking for a family (with a reason past the deadline),
+    # families (new family, access e-mail), the messages, e-mails to families.
     AGENT: [
         "portal.view_*",
         "booking.view_*",
         "booking.book_for_family",
         "booking.record_attendance",
+        "portal.manage_families",
+        "portal.answer_messages",
+        "portal.write_to_families",
     ],
     # Read only.
     LECTURE: list(_READ_ALL),

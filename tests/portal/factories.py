@@ -39,3 +39,51 @@ class ChildFactory(factory.django.DjangoModelFactory):
     birth_date = datetime.date(2017, 3, 14)
     school = "École élémentaire"
     class_name = "CE2"
+
+
+def bulk_households(count: int, *, start: int = 0, with_messages: bool = False) -> list[Household]:
+    """`count` households with one guardian (an account) and one child each, in a few
+    queries (bulk_create): the query-count tests' 10 and 500 families."""
+    from django.contrib.auth import get_user_model
+
+    from portal.models import ContactMessage
+
+    User = get_user_model()
+    numbers = range(start, start + count)
+    households = Household.objects.bulk_create(
+        [
+            Household(name=f"FOYER{n:04d}", city="CLAIROIX", home_phone="03 44 00 00 01")
+            for n in numbers
+        ]
+    )
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=f"parent{n:04d}@example.org",
+                first_name="Parent",
+                last_name=f"FOYER{n:04d}",
+                password="!",
+            )
+            for n in numbers
+        ]
+    )
+    Guardian.objects.bulk_create(
+        [
+            Guardian(user=user, household=household, civility="MME", mobile_phone="06 99 00 00 00")
+            for user, household in zip(users, households, strict=True)
+        ]
+    )
+    Child.objects.bulk_create(
+        [
+            Child(household=household, last_name=household.name, first_name=f"Enfant{n}")
+            for n, household in zip(numbers, households, strict=True)
+        ]
+    )
+    if with_messages:
+        ContactMessage.objects.bulk_create(
+            [
+                ContactMessage(household=household, author=user, subject="Question", body="Bonjour")
+                for user, household in zip(users, households, strict=True)
+            ]
+        )
+    return households

@@ -11,12 +11,15 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import schema_context
 
 from ledger.models import Account
 from portal import roles
+from portal.journal import record_staff_action
+from portal.services import send_contact_message
 from tests.factories import PASSWORD, UserFactory
 from tests.ledger.factories import invoice, meal
 from tests.tipi.factories import order_with_payment
@@ -135,12 +138,25 @@ def required_permission(route, pattern):
 
 
 @pytest.fixture
-def staff_world(canteen, blanchard):  # noqa: F811 - fixture
+def staff_world(canteen, blanchard):
     """At least one object of each kind the staff URLs point at."""
     maxime = blanchard.household.children.get(first_name="Maxime")
     invoice(blanchard, [meal(maxime, datetime.date(2026, 3, 2))])
     order_with_payment(blanchard.household, canteen.service, blanchard.user)
+    message = send_contact_message(
+        household=blanchard.household, author=blanchard.user, subject="Menu", body="Bonjour"
+    )
+    with transaction.atomic():
+        sending = record_staff_action(
+            actor=blanchard.user,
+            action="mailing.send",
+            summary="E-mail",
+            details={"subject": "Sortie", "outbox_ids": []},
+        )
     return {
+        "guardian_id": str(blanchard.pk),
+        "message_id": str(message.pk),
+        "entry_id": str(sending.pk),
         "household_id": str(blanchard.household_id),
         "service_code": canteen.service.code,
         "account_id": str(Account.objects.get().pk),

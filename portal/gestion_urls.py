@@ -1,0 +1,19 @@
+"""portal's pages of the staff workspace, under /<commune>/gestion/ (flat names, gestion_)."""
+
+from django.urls import path
+
+from portal import families_views, gestion_views, messages_views
+
+urlpatterns = [
+    path("", gestion_views.home, name="gestion_home"),
+    path("journal/", gestion_views.journal_page, name="gestion_journal"),
+    path("familles/", families_views.search, name="gestion_families"),
+    path("familles/<int:household_id>/", families_views.household, name="gestion_household"),
+    path(
+        "familles/<int:household_id>/acces/<int:guardian_id>/",
+        families_views.send_access,
+        name="gestion_send_access",
+    ),
+    path("messages/", messages_views.inbox, name="gestion_messages"),
+    path("messages/<int:message_id>/", messages_views.message_detail, name="gestion_message"),
+]

@@ -1,0 +1,50 @@
+"""The portal's sections of the household page: guardians and their portal access,
+children, messages, e-mails sent, journal. Registered in PortalConfig.ready()."""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal import families, messages
+from portal.journal import journal_entries
+
+
+def guardians(request, household):
+    return {
+        "guardians": list(household.guardians.all()),
+        "can_manage": request.user.has_perm("portal.manage_families"),
+    }
+
+
+def children(request, household):
+    return {"children": list(household.children.all())}
+
+
+def household_messages(request, household):
+    return {"messages": messages.inbox(household_id=household.pk, limit=20)}
+
+
+def emails(request, household):
+    return {"emails": families.emails_sent_to(household)}
+
+
+def journal(request, household):
+    return {"entries": list(journal_entries(household_id=household.pk))[:30]}
+
+
+def register() -> None:
+    from portal.gestion import register_household_section
+
+    for key, title, context, permission, order in (
+        ("guardians", _("Responsables et accès au portail"), guardians, "portal.view_guardian", 10),
+        ("children", _("Enfants"), children, "portal.view_child", 20),
+        ("messages", _("Messages"), household_messages, "portal.view_contactmessage", 80),
+        ("emails", _("E-mails envoyés"), emails, "portal.view_household", 90),
+        ("journal", _("Journal"), journal, "portal.view_household", 100),
+    ):
+        register_household_section(
+            key=key,
+            title=title,
+            template=f"portal/gestion/sections/{key}.html",
+            context=context,
+            permission=permission,
+            order=order,
+        )
