@@ -38,6 +38,8 @@ STAFF_PERMISSIONS = {
     "ledger.issue_credit_note": ("document", "Émettre un avoir correctif"),
     "ledger.issue_debit": ("document", "Émettre un débit sans réservation"),
     "ledger.export_ledger": ("document", "Exporter les comptes et les factures"),
+    "ledger.send_reminder": ("reminder", "Envoyer une relance aux familles en impayé"),
+    "booking.prepare_school_year": ("schoolyear", "Préparer et ouvrir l'année scolaire"),
     "tipi.check_payment": ("paymentoperation", "Vérifier un paiement auprès du Trésor"),
     "tipi.validate_payment_manually": (
         "paymentoperation",
@@ -59,6 +61,7 @@ ROLES = {
         "ledger.issue_credit_note",
         "ledger.issue_debit",
         "ledger.export_ledger",
+        "ledger.send_reminder",
         "tipi.check_payment",
         "tipi.validate_payment_manually",
     ],
@@ -68,6 +71,7 @@ ROLES = {
         "booking.view_*",
         "booking.book_for_family",
         "booking.record_attendance",
+        "booking.add_closure",
     ],
     # Read only.
     LECTURE: list(_READ_ALL),
