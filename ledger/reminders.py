@@ -127,13 +127,13 @@ def reminder_send(*, household_id: int, sent_by, now: datetime.datetime | None =
     return reminders_send(household_ids=[household_id], sent_by=sent_by, now=now)[0]
 
 
-def render_letter(reminder: Reminder) -> bytes:
-    """The reminder's PDF letter, drawn from what was frozen when it was sent."""
+def render_letters(reminders: list[Reminder]) -> bytes:
+    """The reminders' PDF letters, one a page, each drawn from what was frozen when it was
+    sent (so a letter downloaded later is the one that was sent)."""
     html = render_to_string(
         "ledger/pdf/reminder.html",
         {
-            "reminder": reminder,
-            "snapshot": reminder.snapshot,
+            "letters": [r.snapshot for r in reminders],
             "fonts": {key: str(path) for key, path in FONTS.items()},
         },
     )
@@ -142,6 +142,9 @@ def render_letter(reminder: Reminder) -> bytes:
         html, dest=output, encoding="utf-8", link_callback=_link_callback, resource_policy=POLICY
     )
     if result.err:
-        raise PdfRenderingError(f"xhtml2pdf failed on reminder {reminder.pk}")
+        raise PdfRenderingError("xhtml2pdf failed on reminder letters")
     return output.getvalue()
 
+
+def render_letter(reminder: Reminder) -> bytes:
+    return render_letters([reminder])

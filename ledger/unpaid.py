@@ -35,6 +35,7 @@ class UnpaidHousehold:
     oldest_unpaid: datetime.date | None = None
     accounts: list = field(default_factory=list)
     last_reminder: datetime.datetime | None = None
+    last_reminder_id: int | None = None
 
     @property
     def amount_display(self) -> str:
@@ -89,13 +90,14 @@ def households_in_debit(*, household_ids=None) -> list[UnpaidHousehold]:
         if oldest and (entry.oldest_unpaid is None or oldest < entry.oldest_unpaid):
             entry.oldest_unpaid = oldest
     if by_household:
-        for household_id, sent_at in (
+        for household_id, sent_at, reminder_id in (
             Reminder.objects.filter(household_id__in=list(by_household))
-            .order_by("household_id", "-sent_at")
+            .order_by("household_id", "-sent_at", "-id")
             .distinct("household_id")
-            .values_list("household_id", "sent_at")
+            .values_list("household_id", "sent_at", "id")
         ):
-            by_household[household_id].last_reminder = sent_at
+            entry = by_household[household_id]
+            entry.last_reminder, entry.last_reminder_id = sent_at, reminder_id
     return sorted(
         by_household.values(), key=lambda e: (-e.amount, e.household.name, e.household.pk)
     )
@@ -105,6 +107,15 @@ def reminders_of(*, household_id: int, limit: int = 20) -> list[Reminder]:
     """The household's reminders, latest first (its page shows them)."""
     return list(
         Reminder.objects.filter(household_id=household_id).order_by("-sent_at", "-id")[:limit]
+    )
+
+
+def reminders_sent_on(*, day: datetime.date) -> list[Reminder]:
+    """The reminders sent on `day` (Paris time), by family name: the day's letters."""
+    return list(
+        Reminder.objects.filter(sent_at__date=day)
+        .select_related("household")
+        .order_by("household__name", "id")
     )
 
 
