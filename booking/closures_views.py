@@ -44,9 +44,7 @@ def closure_list(request):
 def closure_add(request):
     """Declare a closure: the form, the preview, the confirmation (admin_views.closure_steps)."""
     form = ClosureForm(request.POST or None)
-    done, preview, previewed = closure_steps(
-        request, form, done_url=reverse("booking:gestion_closures")
-    )
+    done, preview, previewed = closure_steps(request, form, done_url=reverse("gestion_closures"))
     if done is not None:
         return done
     return render(

@@ -4,4 +4,17 @@ URL names are flat with a `gestion_` prefix; views extend "gestion/base.html" an
 their permission with portal.roles.staff_permission; the menu entry is registered in
 booking/apps.py (portal.gestion.register_menu_entry)."""
 
-urlpatterns = []
+from django.urls import path
+
+from booking import closures_views, school_year_views
+
+urlpatterns = [
+    path("fermetures/", closures_views.closure_list, name="gestion_closures"),
+    path("fermetures/declarer/", closures_views.closure_add, name="gestion_closure_add"),
+    path("annee-scolaire/", school_year_views.school_year_page, name="gestion_school_year"),
+    path(
+        "annee-scolaire/preparer/",
+        school_year_views.school_year_action,
+        name="gestion_school_year_action",
+    ),
+]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from booking import calendar
 from booking.models import (
+    WEEKDAY_CHOICES,
     DeadlineRule,
     MealKind,
     OpenMonth,
@@ -32,6 +33,7 @@ from portal.journal import record_staff_action
 PREPARE_ACTION = "booking.school_year_prepare"
 OPEN_ACTION = "booking.school_year_open"
 SUMMER = "vacances d'été"
+WEEKDAYS = dict(WEEKDAY_CHOICES)
 
 
 class SchoolYearRefused(Exception):
@@ -129,7 +131,7 @@ class SchoolYearReview:
     last_day: datetime.date | None
     prices: list  # PriceRow per meal kind of the open services
     sites: list
-    groups: list
+    groups: list  # (name, its weekdays in French)
     deadlines: list
     months: list  # of the prepared (or proposed) year
     open_months: set  # already open among them
@@ -157,7 +159,13 @@ def school_year_review() -> SchoolYearReview:
     rows = []
     for kind in kinds:
         now_price = _price_on(by_kind[kind.pk], current.last_day) if current else None
-        next_price = _price_on(by_kind[kind.pk], first_day) if first_day else None
+        next_price = None
+        if first_day:
+            # The price the new year sets (from its first day or later), else the one running.
+            next_price = next(
+                (p for p in by_kind[kind.pk] if first_day <= p.valid_from <= last_day),
+                None,
+            ) or _price_on(by_kind[kind.pk], first_day)
         rows.append(
             PriceRow(
                 meal_kind=kind,
@@ -174,7 +182,10 @@ def school_year_review() -> SchoolYearReview:
         last_day=last_day,
         prices=rows,
         sites=list(Site.objects.order_by("name")),
-        groups=list(PlanningGroup.objects.order_by("name")),
+        groups=[
+            (group.name, ", ".join(str(WEEKDAYS[d]) for d in sorted(group.weekdays)))
+            for group in PlanningGroup.objects.order_by("name")
+        ],
         deadlines=list(
             DeadlineRule.objects.filter(service__is_active=True)
             .select_related("service")
@@ -182,9 +193,9 @@ def school_year_review() -> SchoolYearReview:
         ),
         months=months,
         open_months=set(
-            OpenMonth.objects.filter(
-                service__is_active=True, month__in=months
-            ).values_list("month", flat=True)
+            OpenMonth.objects.filter(service__is_active=True, month__in=months).values_list(
+                "month", flat=True
+            )
         ),
     )
 

@@ -54,9 +54,7 @@ def _letter_snapshot(entry: UnpaidHousehold, now: datetime.datetime) -> dict:
 def _send_one(entry: UnpaidHousehold, sent_by, now: datetime.datetime) -> Reminder:
     today = timezone.localdate(now)
     same = (
-        Reminder.objects.filter(
-            household=entry.household, amount=entry.amount, sent_at__date=today
-        )
+        Reminder.objects.filter(household=entry.household, amount=entry.amount, sent_at__date=today)
         .order_by("-sent_at")
         .first()
     )

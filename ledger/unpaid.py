@@ -68,9 +68,7 @@ def households_in_debit(*, household_ids=None) -> list[UnpaidHousehold]:
     invoices = defaultdict(list)
     invoiced = defaultdict(lambda: ZERO)
     rows = (
-        Document.objects.filter(
-            account__in=[a.pk for a in accounts], kind=Document.Kind.INVOICE
-        )
+        Document.objects.filter(account__in=[a.pk for a in accounts], kind=Document.Kind.INVOICE)
         .order_by("issued_at", "id")
         .values_list("account_id", "issued_at", "total")
     )

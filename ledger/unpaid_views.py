@@ -54,20 +54,20 @@ def reminders_send(request):
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-        return redirect("ledger:gestion_unpaid")
+        return redirect("gestion_unpaid")
     try:
         sent = reminders.reminders_send(
             household_ids=form.cleaned_data["foyers"], sent_by=request.user
         )
     except reminders.ReminderRefused as refusal:
         messages.error(request, str(refusal))
-        return redirect("ledger:gestion_unpaid")
+        return redirect("gestion_unpaid")
     messages.success(
         request,
-        _("%(count)d relance(s) envoyée(s) (%(emails)d e-mail(s)) ; les lettres sont à télécharger.")
+        _("%(count)d relance(s) envoyée(s), %(emails)d e-mail(s) ; lettres à télécharger.")
         % {"count": len(sent), "emails": sum(r.emails for r in sent)},
     )
-    return redirect("ledger:gestion_unpaid")
+    return redirect("gestion_unpaid")
 
 
 @staff_permission("ledger.view_reminder")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ledger import unpaid_views, views
+from ledger import views
 
 app_name = "ledger"
 
@@ -16,17 +16,5 @@ urlpatterns = [
         "reservations/<slug:service_code>/factures/<str:number>.pdf",
         views.document_pdf,
         name="document_pdf",
-    ),
-    path("gestion/impayes/", unpaid_views.unpaid_list, name="gestion_unpaid"),
-    path("gestion/impayes/relancer/", unpaid_views.reminders_send, name="gestion_remind"),
-    path(
-        "gestion/impayes/lettres-du-jour.pdf",
-        unpaid_views.reminder_letters_of_the_day,
-        name="gestion_reminder_letters",
-    ),
-    path(
-        "gestion/impayes/relances/<int:reminder_id>.pdf",
-        unpaid_views.reminder_letter,
-        name="gestion_reminder_letter",
     ),
 ]

@@ -35,7 +35,7 @@ def test_the_next_year_takes_the_official_dates_the_zone_and_the_current_prices(
     year = school_year.school_year_prepare(actor=admin_user)
     assert (year.first_day, year.last_day, year.zone, year.is_open) == (
         datetime.date(2027, 9, 1),
-        datetime.date(2027, 7, 2) + datetime.timedelta(days=365),
+        datetime.date(2028, 7, 3),
         "B",
         False,
     )
@@ -83,9 +83,7 @@ def test_bad_input_is_refused_and_writes_nothing(canteen, admin_user, kwargs, me
 
 def test_a_price_over_the_ceiling_is_refused(canteen, admin_user):
     with pytest.raises(school_year.SchoolYearRefused, match="n'est pas entre"):
-        school_year.school_year_prepare(
-            actor=admin_user, prices={canteen.meal.pk: Decimal("300")}
-        )
+        school_year.school_year_prepare(actor=admin_user, prices={canteen.meal.pk: Decimal("300")})
     assert SchoolYear.objects.count() == 1
 
 

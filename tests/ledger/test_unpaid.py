@@ -26,8 +26,11 @@ def regisseur(in_clairoix):
 def debts(cant, blanchard, dupont, maxime):
     """BLANCHARD: 9,40 € (7/09), 4,70 € (5/10), 4,70 € (2/11) invoiced, 9,40 € paid:
     owes 9,40 €, oldest unpaid the one of 5/10. DUPONT: all paid."""
-    invoice(blanchard, [meal(maxime, D1), meal(maxime, D1 + datetime.timedelta(days=1))],
-            issued_at=at(D1))
+    invoice(
+        blanchard,
+        [meal(maxime, D1), meal(maxime, D1 + datetime.timedelta(days=1))],
+        issued_at=at(D1),
+    )
     invoice(blanchard, [meal(maxime, D2)], issued_at=at(D2))
     invoice(blanchard, [meal(maxime, D3)], issued_at=at(D3))
     payment(blanchard, "9.40", paid_at=at(D1, 14))
@@ -55,9 +58,7 @@ def test_a_partial_payment_leaves_the_invoice_unpaid(cant, blanchard, maxime):
     assert (entry.amount, entry.oldest_unpaid) == (Decimal("4.70"), D1)
 
 
-def test_the_list_costs_three_queries_whatever_the_households(
-    debts, django_assert_num_queries
-):
+def test_the_list_costs_three_queries_whatever_the_households(debts, django_assert_num_queries):
     with django_assert_num_queries(3):
         unpaid.households_in_debit()
 
@@ -69,7 +70,7 @@ def test_a_reminder_is_recorded_e_mailed_and_journaled(debts, blanchard, regisse
         D2,
         1,
     )
-    assert reminder.sent_by == regisseur and reminder.sent_by_name == "Rémi RÉGIE"
+    assert reminder.sent_by == regisseur and reminder.sent_by_name == "RÉGIE Rémi"
     email = OutboxEmail.objects.get(template="ledger/reminder")
     assert email.to_email == "bertrand.blanchard@example.org"
     assert "9,40" in email.body_text and "05/10/2026" in email.body_text
@@ -80,9 +81,7 @@ def test_a_reminder_is_recorded_e_mailed_and_journaled(debts, blanchard, regisse
     assert unpaid.households_in_debit()[0].last_reminder == reminder.sent_at
 
 
-def test_sending_the_same_reminder_twice_the_same_day_sends_it_once(
-    debts, blanchard, regisseur
-):
+def test_sending_the_same_reminder_twice_the_same_day_sends_it_once(debts, blanchard, regisseur):
     first = reminders.reminders_send(household_ids=[blanchard.household.pk], sent_by=regisseur)
     again = reminders.reminders_send(household_ids=[blanchard.household.pk], sent_by=regisseur)
     assert first == again
