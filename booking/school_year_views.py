@@ -92,8 +92,8 @@ def school_year_page(request):
     return _page(request, review, PrepareForm(initial=_initial(review), price_rows=review.prices))
 
 
-@require_POST
 @staff_permission("booking.prepare_school_year")
+@require_POST
 def school_year_action(request):
     """ "Préparer" (the form) or "Ouvrir" (the prepared year), then back to the page."""
     review = school_year.school_year_review()

@@ -45,8 +45,8 @@ def unpaid_list(request):
     )
 
 
-@require_POST
 @staff_permission("ledger.send_reminder")
+@require_POST
 def reminders_send(request):
     entries = unpaid.households_in_debit()
     form = ReminderForm(request.POST, household_ids=[e.household.pk for e in entries])

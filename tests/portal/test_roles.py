@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import schema_context
 
+from ledger import reminders
 from ledger.models import Account
 from portal import roles
 from tests.booking.conftest import canteen  # noqa: F401 - fixture
@@ -141,11 +142,15 @@ def staff_world(canteen, blanchard):  # noqa: F811 - fixture
     maxime = blanchard.household.children.get(first_name="Maxime")
     invoice(blanchard, [meal(maxime, datetime.date(2026, 3, 2))])
     order_with_payment(blanchard.household, canteen.service, blanchard.user)
+    staff = UserFactory(email="relance@clairoix.test", is_staff=True)
     return {
         "household_id": str(blanchard.household_id),
         "service_code": canteen.service.code,
         "account_id": str(Account.objects.get().pk),
         "content_type_id": str(ContentType.objects.get_for_model(type(blanchard.household)).pk),
+        "reminder_id": str(
+            reminders.reminder_send(household_id=blanchard.household_id, sent_by=staff).pk
+        ),
     }
 
 
