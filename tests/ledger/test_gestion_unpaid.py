@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from ledger.models import Reminder
@@ -86,7 +87,11 @@ def test_the_household_page_section_lists_its_reminders(in_clairoix, blanchard_o
     request = rf.get("/")
     request.user = user
     context = section.context(request, blanchard_owes)
-    assert [r.amount for r in context["reminders"]] == [Reminder.objects.get().amount]
+    reminder = Reminder.objects.get()
+    assert context["reminders"] == [reminder]
+    html = render_to_string(section.template, {"section": context}, request=request)
+    assert "9,40\xa0€" in html and "AGENT Claire" in html
+    assert f'href="{URL}relances/{reminder.pk}.pdf"' in html
 
 
 def test_the_page_costs_the_same_queries_at_10_and_500_households(in_clairoix, cant):
