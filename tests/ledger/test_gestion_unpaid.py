@@ -91,7 +91,7 @@ def test_the_household_page_section_lists_its_reminders(in_clairoix, blanchard_o
     assert context["reminders"] == [reminder]
     html = render_to_string(section.template, {"section": context}, request=request)
     assert "9,40\xa0€" in html and "AGENT Claire" in html
-    assert f'href="{URL}relances/{reminder.pk}.pdf"' in html
+    assert f'gestion/impayes/relances/{reminder.pk}.pdf"' in html  # rendered outside a commune
 
 
 def test_the_page_costs_the_same_queries_at_10_and_500_households(in_clairoix, cant):
