@@ -49,12 +49,11 @@ class ClosureForm(forms.Form):
         return cleaned
 
 
-def closure_add(model_admin, request):
-    """Step 1: the form. Step 2 (POST): the preview, what will be cancelled. Step 3 (POST
-    with "confirm"): close_day, then the list of closures with what was done."""
-    if not model_admin.has_add_permission(request):
-        raise PermissionDenied
-    form = ClosureForm(request.POST or None)
+def closure_steps(request, form, *, done_url: str):
+    """The closure form's steps, shared by the admin and the workspace. Step 1: the form.
+    Step 2 (POST): the preview, what will be cancelled. Step 3 (POST with "confirm" and the
+    same service and days as previewed): close_day, then a redirect to `done_url`.
+    Returns (redirect or None, preview, previewed)."""
     preview, previewed = None, ""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -82,7 +81,7 @@ def closure_add(model_admin, request):
                         "euros": format_euros(result.euros),
                     },
                 )
-                return redirect("admin:booking_closure_changelist")
+                return redirect(done_url), None, ""
             preview = closures.preview_closure(
                 service=data["service"], day=data["day"], last_day=data["last_day"]
             )
@@ -92,13 +91,26 @@ def closure_add(model_admin, request):
         except closures.ClosureRefused as refusal:
             form.add_error(None, str(refusal))
             preview = None
+    return None, preview, previewed if preview else ""
+
+
+def closure_add(model_admin, request):
+    """The admin's "Fermetures → Ajouter": the steps of closure_steps."""
+    if not model_admin.has_add_permission(request):
+        raise PermissionDenied
+    form = ClosureForm(request.POST or None)
+    done, preview, previewed = closure_steps(
+        request, form, done_url=reverse("admin:booking_closure_changelist")
+    )
+    if done is not None:
+        return done
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
         "title": _("Fermer le service"),
         "form": form,
         "preview": preview,
-        "previewed": previewed if preview else "",
+        "previewed": previewed,
     }
     return TemplateResponse(request, "admin/booking/closure/add.html", context)
 

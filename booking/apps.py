@@ -41,3 +41,23 @@ class BookingConfig(AppConfig):
         from booking import household_sections, mailing  # noqa: F401
 
         household_sections.register()
+        register_menu_entry(
+            key="closures",
+            label=_("Fermetures"),
+            url_name="gestion_closures",
+            permission="booking.view_closure",
+            order=35,
+        )
+        register_menu_entry(
+            key="school_year",
+            label=_("Année scolaire"),
+            url_name="gestion_school_year",
+            permission="booking.view_schoolyear",
+            order=80,
+        )
+
+        from booking import school_year
+        from portal.journal import register_action
+
+        register_action(school_year.PREPARE_ACTION, _("Année scolaire préparée"))
+        register_action(school_year.OPEN_ACTION, _("Année scolaire ouverte"))

@@ -182,7 +182,7 @@ def _close(service, days, reason, closed_by, now) -> ClosureResult:
     by_household = defaultdict(list)
     for reservation in reservations:
         by_household[reservation.child.household_id].append(reservation)
-    per_day = defaultdict(lambda: [0, Decimal("0.00")])
+    per_day = defaultdict(lambda: [0, Decimal("0.00"), set()])
     for household_id in sorted(by_household):
         household = households[household_id]
         cancelled = by_household[household_id]
@@ -207,18 +207,20 @@ def _close(service, days, reason, closed_by, now) -> ClosureResult:
         for reservation, line in zip(plan.credited, plan.lines, strict=True):
             per_day[reservation.day][0] += 1
             per_day[reservation.day][1] += line.unit_price * line.quantity
+            per_day[reservation.day][2].add(household_id)
         result.reservations += len(confirmed)
         result.held += len(cancelled) - len(confirmed)
         result.euros += plan.total
         _queue_notice(service, household, days, reason, cancelled, credit_note, closures[0])
     result.families = len(by_household)
     for closure in closures:
-        count, amount = per_day.get(closure.day, (0, Decimal("0.00")))
+        count, amount, families = per_day.get(closure.day, (0, Decimal("0.00"), ()))
         if count:
             Closure.objects.filter(pk=closure.pk).update(
-                cancelled_reservations=count, credited_amount=amount
+                cancelled_reservations=count, credited_amount=amount, families=len(families)
             )
             closure.cancelled_reservations, closure.credited_amount = count, amount
+            closure.families = len(families)
     return result
 
 

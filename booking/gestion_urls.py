@@ -6,10 +6,18 @@ booking/apps.py (portal.gestion.register_menu_entry)."""
 
 from django.urls import path
 
-from booking import mailing_views, new_family_views
+from booking import closures_views, mailing_views, new_family_views, school_year_views
 
 urlpatterns = [
     path("familles/nouvelle/", new_family_views.new_family, name="gestion_new_family"),
     path("ecrire/", mailing_views.compose, name="gestion_mailing"),
     path("ecrire/<int:entry_id>/", mailing_views.report, name="gestion_mailing_report"),
+    path("fermetures/", closures_views.closure_list, name="gestion_closures"),
+    path("fermetures/declarer/", closures_views.closure_add, name="gestion_closure_add"),
+    path("annee-scolaire/", school_year_views.school_year_page, name="gestion_school_year"),
+    path(
+        "annee-scolaire/preparer/",
+        school_year_views.school_year_action,
+        name="gestion_school_year_action",
+    ),
 ]

@@ -50,6 +50,9 @@ class SchoolYear(models.Model):
     first_day = models.DateField(_("premier jour"))
     last_day = models.DateField(_("dernier jour"))
     zone = models.CharField(_("zone de vacances"), max_length=1, choices=Zone.choices)
+    # A year prepared for next September stays closed (no month open to families) until an
+    # agent reviews it and opens it (booking/school_year.py).
+    is_open = models.BooleanField(_("ouverte"), default=True)
 
     class Meta:
         verbose_name = _("année scolaire")
@@ -79,6 +82,7 @@ class Closure(models.Model):
     credited_amount = models.DecimalField(
         _("montant crédité"), max_digits=10, decimal_places=2, default=Decimal("0.00")
     )
+    families = models.PositiveIntegerField(_("familles créditées"), default=0)
 
     class Meta:
         verbose_name = _("fermeture")

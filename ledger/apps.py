@@ -5,6 +5,30 @@ class LedgerConfig(AppConfig):
     name = "ledger"
 
     def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from ledger import unpaid_views
+        from ledger.reminders import ACTION
+        from portal.gestion import register_household_section, register_menu_entry
+        from portal.journal import register_action
+
+        register_menu_entry(
+            key="unpaid",
+            label=_("Impayés"),
+            url_name="gestion_unpaid",
+            permission="ledger.view_account",
+            order=60,
+        )
+        register_household_section(
+            key="reminders",
+            title=_("Relances"),
+            template="ledger/gestion/household_reminders.html",
+            context=unpaid_views.household_section,
+            permission="ledger.view_reminder",
+            order=70,
+        )
+        register_action(ACTION, _("Relance d'impayé"))
+
         from ledger import household_sections
 
         household_sections.register()

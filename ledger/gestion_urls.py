@@ -4,4 +4,21 @@ URL names are flat with a `gestion_` prefix; views extend "gestion/base.html" an
 their permission with portal.roles.staff_permission; the menu entry is registered in
 ledger/apps.py (portal.gestion.register_menu_entry)."""
 
-urlpatterns = []
+from django.urls import path
+
+from ledger import unpaid_views
+
+urlpatterns = [
+    path("impayes/", unpaid_views.unpaid_list, name="gestion_unpaid"),
+    path("impayes/relancer/", unpaid_views.reminders_send, name="gestion_remind"),
+    path(
+        "impayes/lettres-du-jour.pdf",
+        unpaid_views.reminder_letters_of_the_day,
+        name="gestion_reminder_letters",
+    ),
+    path(
+        "impayes/relances/<int:reminder_id>.pdf",
+        unpaid_views.reminder_letter,
+        name="gestion_reminder_letter",
+    ),
+]

@@ -44,6 +44,8 @@ STAFF_PERMISSIONS = {
     "ledger.issue_credit_note": ("document", "Émettre un avoir correctif"),
     "ledger.issue_debit": ("document", "Émettre un débit sans réservation"),
     "ledger.export_ledger": ("document", "Exporter les comptes et les factures"),
+    "ledger.send_reminder": ("reminder", "Envoyer une relance aux familles en impayé"),
+    "booking.prepare_school_year": ("schoolyear", "Préparer et ouvrir l'année scolaire"),
     "tipi.check_payment": ("paymentoperation", "Vérifier un paiement auprès du Trésor"),
     "tipi.validate_payment_manually": (
         "paymentoperation",
@@ -65,6 +67,7 @@ ROLES = {
         "ledger.issue_credit_note",
         "ledger.issue_debit",
         "ledger.export_ledger",
+        "ledger.send_reminder",
         "tipi.check_payment",
         "tipi.validate_payment_manually",
     ],
@@ -78,6 +81,7 @@ ROLES = {
         "portal.manage_families",
         "portal.answer_messages",
         "portal.write_to_families",
+        "booking.add_closure",
     ],
     # Read only.
     LECTURE: list(_READ_ALL),

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,18 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 800}}
+# The commune's workspace (/<commune>/gestion/) is desktop-first and usable on a tablet.
+STAFF_SIZES = {"desktop": {"width": 1280, "height": 800}, "tablet": {"width": 768, "height": 1024}}
+# The demo's staff accounts (portal/demo.py, load_demo), one per role, per commune.
+STAFF_LOGINS = {
+    "Clairoix": {
+        "Administrateur": "mairie@clairoix.example",
+        "Régisseur": "regisseur@clairoix.example",
+        "Agent": "agent@clairoix.example",
+        "Lecture": "lecture@clairoix.example",
+    },
+    "Les-Ageux": {"Administrateur": "mairie@les-ageux.example"},
+}
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 PASSWORD = "preau-demo-2026"
 # What a parent must reach without scrolling sideways (run in the page at phone size).
@@ -223,11 +236,13 @@ def demo(product):
 class Walk:
     """One scenario at one size: a browser context, its screenshots and accessibility checks."""
 
+    sizes = SIZES
+
     def __init__(self, browser, product, scenario, size):
         self.product = product
         self.size = size
         self.context = browser.new_context(
-            viewport=SIZES[size], locale="fr-FR", timezone_id="Europe/Paris"
+            viewport=self.sizes[size], locale="fr-FR", timezone_id="Europe/Paris"
         )
         self.context.set_default_timeout(15_000)
         self.page = self.context.new_page()
@@ -246,7 +261,7 @@ class Walk:
         self.shots += 1
         page.screenshot(path=str(self.folder / f"{self.shots:02d}-{name}.png"), full_page=True)
         self.check_accessibility(name, page)
-        if self.size == "phone":
+        if self.size in ("phone", "tablet"):
             self.check_nothing_off_screen(name, page)
 
     def check_nothing_off_screen(self, name, page):
@@ -290,3 +305,44 @@ def walk(request, browser, demo, size):
     walker = Walk(browser, demo, scenario, size)
     yield walker
     walker.close()
+
+
+class StaffWalk(Walk):
+    """An agent's scenario in the commune's workspace, at desktop or tablet size.
+
+    `login_staff(role)` logs the demo account of that role in through the back-office login
+    and opens `path` (the workspace's home by default); `shot()` checks axe-core (serious and
+    critical violations fail) and, on the tablet, that nothing lies off the screen."""
+
+    sizes = STAFF_SIZES
+
+    def login_staff(self, role, slug="Clairoix", path="gestion/", password=PASSWORD):
+        identifier = STAFF_LOGINS[slug][role]
+        target = f"/{slug}/{path}"
+        self.go(f"/{slug}/admin/login/?next={urllib.parse.quote(target)}")
+        self.page.get_by_label("Adresse e-mail").fill(identifier)
+        self.page.get_by_label("Mot de passe").fill(password)
+        self.page.get_by_role("button", name="Connexion").click()
+        self.page.wait_for_url(re.compile(re.escape(self.product.url + target.split("?")[0])))
+        return self.page
+
+
+@pytest.fixture(params=list(STAFF_SIZES))
+def staff_size(request):
+    return request.param
+
+
+@pytest.fixture
+def staff_walk(request, browser, demo, staff_size):
+    """A StaffWalk on a fresh copy of the demo, once at 1280×800 and once at 768×1024."""
+    scenario = request.node.originalname.removeprefix("test_")
+    walker = StaffWalk(browser, demo, scenario, staff_size)
+    yield walker
+    walker.close()
+
+
+@pytest.fixture
+def staff_login(staff_walk):
+    """`staff_login(role, slug="Clairoix", path="gestion/") -> Page`: that role's demo agent
+    logged in, on /<slug>/<path>. The walk (screenshots, axe) is `staff_walk`."""
+    return staff_walk.login_staff

@@ -95,3 +95,52 @@ def manual_statement(guardian, first_day: datetime.date):
     rg2 = payment(guardian, "4.70", paid_at=at(days[1], 10))
     av1 = credit_note(guardian, [meal(maxime, days[6])], issued_at=at(days[2], 10), cancels=fa2)
     return [fa1, rg1, fa2, rg2, av1]
+
+
+def bulk_debts(count: int, *, issued_at, amount="4.70", service_code="cant"):
+    """`count` households, each with one unpaid invoice of one meal: made in a few bulk
+    queries (the pages' query-count tests need hundreds)."""
+    from ledger.models import Account, Document, Line
+    from portal.models import Household
+
+    book = ServiceBookFactory(code=service_code)
+    households = Household.objects.bulk_create(
+        [Household(name=f"IMPAYE{n:04d}", city="CLAIROIX") for n in range(count)]
+    )
+    accounts = Account.objects.bulk_create(
+        [Account(household=household, service=book) for household in households]
+    )
+    start = 900000 + Document.objects.count()
+    year = issued_at.year
+    documents = Document.objects.bulk_create(
+        [
+            Document(
+                kind=Document.Kind.INVOICE,
+                number=services.format_number("FA", year, start + n),
+                year=year,
+                sequence=start + n,
+                account=account,
+                issued_at=issued_at,
+                total=Decimal(amount),
+                author_name="Test",
+                idempotency_key=key("bulk"),
+                invoice_title=book.invoice_title,
+            )
+            for n, account in enumerate(accounts)
+        ]
+    )
+    Line.objects.bulk_create(
+        [
+            Line(
+                document=document,
+                position=1,
+                child_name="Enfant",
+                day=issued_at.date(),
+                label="Repas",
+                unit_price=Decimal(amount),
+                amount=Decimal(amount),
+            )
+            for document in documents
+        ]
+    )
+    return households

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_tenants.utils import schema_context
 
+from ledger import reminders
 from ledger.models import Account
 from portal import roles
 from portal.journal import record_staff_action
@@ -153,6 +154,7 @@ def staff_world(canteen, blanchard):
             summary="E-mail",
             details={"subject": "Sortie", "outbox_ids": []},
         )
+    staff = UserFactory(email="relance@clairoix.test", is_staff=True)
     return {
         "guardian_id": str(blanchard.pk),
         "message_id": str(message.pk),
@@ -161,6 +163,9 @@ def staff_world(canteen, blanchard):
         "service_code": canteen.service.code,
         "account_id": str(Account.objects.get().pk),
         "content_type_id": str(ContentType.objects.get_for_model(type(blanchard.household)).pk),
+        "reminder_id": str(
+            reminders.reminder_send(household_id=blanchard.household_id, sent_by=staff).pk
+        ),
     }
 
 
