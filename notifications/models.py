@@ -29,7 +29,9 @@ class OutboxEmail(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
-    idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    idempotency_key = models.CharField(
+        _("clé d'unicité"), max_length=200, unique=True, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
     claimed_at = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)

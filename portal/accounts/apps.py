@@ -1,14 +1,15 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
-    verbose_name = "Comptes"
+    verbose_name = _("Utilisateurs et accès")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
-        from django.utils.translation import gettext_lazy as _
 
         from portal.accounts import middleware, selectors
         from tenants.statistics import register_commune_statistic
@@ -18,3 +19,9 @@ class AccountsConfig(AppConfig):
         register_commune_statistic(
             "active_accounts", _("Comptes actifs"), selectors.count_active_parent_accounts, 20
         )
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes (failed logins, portal/accounts/lockout.py) under a French name."""
+
+    verbose_name = _("Sécurité des connexions")
