@@ -21,3 +21,13 @@ class BookingConfig(AppConfig):
         from portal.home import register_home_panel
 
         register_home_panel("booking_services", "booking/home_panel.html", home.home_summaries, 20)
+
+        from portal.gestion import register_menu_entry
+
+        register_menu_entry(
+            key="kitchen",
+            label=_("Cuisine"),
+            url_name="booking:kitchen",
+            permission="booking.view_kitchen_list",
+            order=20,
+        )

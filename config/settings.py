@@ -155,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "tenants.context_processors.commune",
                 "tipi.context_processors.payfip",
+                "portal.gestion.gestion_menu",
             ],
         },
     },

@@ -16,3 +16,27 @@ class PortalConfig(AppConfig):
         post_migrate.connect(roles.sync_roles_after_migrate, sender=self)
 
         register_commune_statistic("households", _("Familles"), selectors.count_households, 10)
+
+        from portal.gestion import register_menu_entry
+
+        register_menu_entry(
+            key="home",
+            label=_("Tableau de bord"),
+            url_name="gestion_home",
+            permission="portal.view_household",
+            order=0,
+        )
+        register_menu_entry(
+            key="journal",
+            label=_("Journal"),
+            url_name="gestion_journal",
+            permission="portal.view_journalentry",
+            order=90,
+        )
+        register_menu_entry(
+            key="admin",
+            label=_("Paramètres (administration)"),
+            url_name="admin:index",
+            permission="booking.change_service",
+            order=100,
+        )

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -135,3 +136,41 @@ class ContactDetailsChange(models.Model):
 
     def __str__(self):
         return f"{self.household} — {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class JournalEntry(models.Model):
+    """One staff change, who/when/what (portal/journal.py writes it in the change's
+    transaction). The actor's name is kept so the row still says who when the account goes."""
+
+    created_at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    actor_name = models.CharField(_("nom de l'agent"), max_length=300, blank=True)
+    action = models.CharField(_("action"), max_length=64)
+    summary = models.TextField(_("résumé"))
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="journal_entries",
+        verbose_name=_("foyer"),
+    )
+    details = models.JSONField(_("détails"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = _("entrée du journal")
+        verbose_name_plural = _("journal des actions")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["action", "-created_at"], name="portal_journal_action"),
+            models.Index(fields=["household", "-created_at"], name="portal_journal_household"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%d/%m/%Y %H:%M} — {self.summary}"

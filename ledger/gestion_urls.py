@@ -1,0 +1,7 @@
+"""ledger's pages of the staff workspace, under /<commune>/gestion/.
+
+URL names are flat with a `gestion_` prefix; views extend "gestion/base.html" and check
+their permission with portal.roles.staff_permission; the menu entry is registered in
+ledger/apps.py (portal.gestion.register_menu_entry)."""
+
+urlpatterns = []
