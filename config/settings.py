@@ -55,7 +55,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "portal.accounts.apps.AxesConfig",
+    "portal.accounts.axes_app.AxesConfig",
     "portal.accounts",
     "notifications",
 ]
@@ -64,7 +64,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "portal.admin_site.CommuneAdminConfig",
-    "portal.accounts.apps.AxesConfig",
+    "portal.accounts.axes_app.AxesConfig",
     "portal.accounts",
     "notifications",
     "portal",
@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "tenants.security.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tenants.middleware.SuspendedReadOnlyMiddleware",
 ]
 
 TEMPLATES = [

@@ -131,4 +131,7 @@ def household_sections(request: HttpRequest, household) -> list[tuple[HouseholdS
 
 def gestion_menu(request: HttpRequest) -> dict:
     """Context processor: `gestion_menu`, computed only when a template reads it."""
-    return {"gestion_menu": partial(menu_for, request.user)}
+    user = getattr(request, "user", None)  # pages answered before authentication have none
+    if user is None:
+        return {"gestion_menu": []}
+    return {"gestion_menu": partial(menu_for, user)}

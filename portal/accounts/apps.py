@@ -1,4 +1,3 @@
-from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +18,3 @@ class AccountsConfig(AppConfig):
         register_commune_statistic(
             "active_accounts", _("Comptes actifs"), selectors.count_active_parent_accounts, 20
         )
-
-
-class AxesConfig(AxesAppConfig):
-    """django-axes (failed logins, portal/accounts/lockout.py) under a French name."""
-
-    verbose_name = _("Sécurité des connexions")
