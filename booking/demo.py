@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from booking import services
+from booking import demo_town, services
 from booking.models import (
     DeadlineRule,
     Enrolment,
@@ -96,6 +96,7 @@ def load(commune):
         ExceptionalDay.objects.get_or_create(
             meal_kind=special, day=festive, defaults={"label": "Repas de fête"}
         )
+    demo_town.load(commune, service=service, meal=meal, site=site, groups=groups)
     for first_name, group in ENROLMENTS[commune.slug].items():
         child = Child.objects.filter(first_name=first_name).first()
         if child is not None:

@@ -20,7 +20,7 @@ class OutboxEmail(models.Model):
 
     to_email = models.EmailField(_("destinataire"), max_length=254)
     reply_to = models.EmailField(_("répondre à"), max_length=254, blank=True)
-    subject = models.CharField(_("objet"), max_length=255)
+    subject = models.CharField(_("sujet"), max_length=255)
     body_text = models.TextField(_("texte"))
     body_html = models.TextField(_("HTML"), blank=True)
     template = models.CharField(_("modèle"), max_length=100)

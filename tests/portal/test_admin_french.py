@@ -84,6 +84,9 @@ def admin_world(canteen, blanchard):  # noqa: F811 - fixture
     maxime = blanchard.household.children.get(first_name="Maxime")
     invoice(blanchard, [meal(maxime, datetime.date(2026, 3, 2))])
     operation = order_with_payment(blanchard.household, canteen.service, blanchard.user)
+    blanchard.household.messages.create(
+        author=blanchard.user, subject="Allergie", body="Léa ne mange pas d'arachide."
+    )
     for kind in ("created", "sent_to_treasury"):
         operation.events.create(kind=kind, detail="")
     return operation
