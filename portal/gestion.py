@@ -129,9 +129,11 @@ def household_sections(request: HttpRequest, household) -> list[tuple[HouseholdS
     return shown
 
 
+def _menu_of(request: HttpRequest) -> list[MenuEntry]:
+    user = getattr(request, "user", None)  # absent on pages answered before authentication
+    return menu_for(user) if user is not None else []
+
+
 def gestion_menu(request: HttpRequest) -> dict:
     """Context processor: `gestion_menu`, computed only when a template reads it."""
-    user = getattr(request, "user", None)  # pages answered before authentication have none
-    if user is None:
-        return {"gestion_menu": []}
-    return {"gestion_menu": partial(menu_for, user)}
+    return {"gestion_menu": partial(_menu_of, request)}
