@@ -26,7 +26,7 @@ from booking.models import (
     Site,
     SiteDay,
 )
-from ledger.money import MoneyField, format_euros
+from ledger.money import EurosReadonlyMixin, MoneyField, format_euros
 from portal.admin_site import SafeAutocompleteMixin
 
 # Every euro typed in this back office goes through the one money field ("4,90" or "4.90").
@@ -50,7 +50,7 @@ class OpenMonthInline(admin.TabularInline):
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     list_display = ("name", "code", "price_ceiling_display", "is_active", "kitchen_link")
     inlines = [MealKindInline, DeadlineInline, OpenMonthInline]
     formfield_overrides = MONEY_INPUTS
@@ -67,14 +67,14 @@ class ServiceAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', reverse("booking:kitchen"), _("Repas du jour"))
 
 
-class PriceInline(admin.TabularInline):
+class PriceInline(EurosReadonlyMixin, admin.TabularInline):
     model = Price
     extra = 1
     formfield_overrides = MONEY_INPUTS
 
 
 @admin.register(MealKind)
-class MealKindAdmin(admin.ModelAdmin):
+class MealKindAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     list_display = ("name", "service", "is_exceptional")
     inlines = [PriceInline]
 
@@ -134,7 +134,7 @@ class SchoolYearAdmin(admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
+class ClosureAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     """Adding a closure goes through a preview (reservations, families, euros) and then
     booking.closures.close_day; deleting one re-opens the day and re-books nothing."""
 
@@ -191,7 +191,7 @@ class OrderLineInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     list_display = ("reference", "household", "service", "status", "created_by", "created_at")
     list_filter = ("status", "service")
     list_select_related = ("household", "service", "created_by")
@@ -204,7 +204,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(admin.ModelAdmin):
+class ReservationAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     list_display = ("day", "child", "meal_kind", "site", "status", "unit_price_display")
     list_filter = ("status", "site", "meal_kind")
     list_select_related = ("child", "meal_kind", "site")

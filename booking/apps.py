@@ -17,6 +17,20 @@ class BookingConfig(AppConfig):
             selectors.count_reservations_this_month,
             30,
         )
+        from booking import setup_checks
+        from tenants.setup import register_setup_step
+
+        steps = [
+            ("service", _("Service créé"), setup_checks.has_service, "service/"),
+            ("prices", _("Tarifs des repas"), setup_checks.has_prices, "mealkind/"),
+            ("sites", _("Sites et places"), setup_checks.has_sites, "site/"),
+            ("school_year", _("Année scolaire"), setup_checks.has_school_year, "schoolyear/"),
+        ]
+        for order, (key, label, done, page) in enumerate(steps, start=1):
+            register_setup_step(
+                key=key, label=label, done=done, path=f"admin/booking/{page}", order=order * 10
+            )
+
         from booking import home
         from portal.home import register_home_panel
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from booking import services
+from booking import demo_town, services
 from booking.models import (
     DeadlineRule,
     Enrolment,
@@ -152,10 +152,17 @@ def load(commune):
         for first_name, group in ENROLMENTS[commune.slug].items()
         if (child := child_named(first_name)) is not None
     ]
-    build_canteen(
+    canteen = build_canteen(
         site_name=f"Restaurant scolaire de {commune.name}",
         months=[this_month, next_month],
         first_day=first_day,
         last_day=last_day,
         children=children,
+    )
+    demo_town.load(
+        commune,
+        service=canteen.service,
+        meal=canteen.meal,
+        site=canteen.site,
+        groups={"Élémentaire": canteen.elementary, "Maternelle": canteen.nursery},
     )

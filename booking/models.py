@@ -232,14 +232,20 @@ class OrderLine(models.Model):
         ADD = "add", _("commandé")
         CANCEL = "cancel", _("annulé")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    child = models.ForeignKey("portal.Child", on_delete=models.PROTECT)
-    meal_kind = models.ForeignKey(MealKind, on_delete=models.PROTECT)
-    day = models.DateField()
-    action = models.CharField(max_length=10, choices=Action.choices)
-    unit_price = models.DecimalField(max_digits=8, decimal_places=2)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", verbose_name=_("commande")
+    )
+    child = models.ForeignKey("portal.Child", on_delete=models.PROTECT, verbose_name=_("enfant"))
+    meal_kind = models.ForeignKey(
+        MealKind, on_delete=models.PROTECT, verbose_name=_("type de repas")
+    )
+    day = models.DateField(_("jour"))
+    action = models.CharField(_("opération"), max_length=10, choices=Action.choices)
+    unit_price = models.DecimalField(_("tarif"), max_digits=8, decimal_places=2)
 
     class Meta:
+        verbose_name = _("ligne de commande")
+        verbose_name_plural = _("lignes de commande")
         ordering = ["child", "meal_kind", "day"]
         constraints = [
             models.UniqueConstraint(
@@ -270,9 +276,14 @@ class Reservation(models.Model):
         Order, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("commande")
     )
     cancelled_by_order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="cancellations"
+        Order,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cancellations",
+        verbose_name=_("annulée par la commande"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("réservation")

@@ -55,7 +55,7 @@ SHARED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "axes",
+    "portal.accounts.axes_app.AxesConfig",
     "portal.accounts",
     "notifications",
 ]
@@ -64,7 +64,7 @@ TENANT_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "portal.admin_site.CommuneAdminConfig",
-    "axes",
+    "portal.accounts.axes_app.AxesConfig",
     "portal.accounts",
     "notifications",
     "portal",
@@ -141,6 +141,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "tenants.security.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tenants.middleware.SuspendedReadOnlyMiddleware",
 ]
 
 TEMPLATES = [
@@ -182,7 +183,8 @@ SESSION_COOKIE_AGE = max(SESSION_IDLE_PARENT_SECONDS, SESSION_IDLE_STAFF_SECONDS
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [BASE_DIR / "config" / "locale"]
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True

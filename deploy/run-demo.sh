@@ -30,7 +30,9 @@ Préau is running on ${WEB_KIND}
 (logs in var/web.log, var/worker.log, var/beat.log; Ctrl-C stops all):
   Console (operators)      http://127.0.0.1:8000/console/     operateur@preau.example
   Clairoix portal          http://127.0.0.1:8000/Clairoix/
-  Clairoix back office     http://127.0.0.1:8000/Clairoix/admin/   mairie@clairoix.example
+  Clairoix workspace       http://127.0.0.1:8000/Clairoix/gestion/ mairie@clairoix.example
+                           (also regisseur@, agent@, lecture@clairoix.example, one per role)
+  Clairoix settings        http://127.0.0.1:8000/Clairoix/admin/   mairie@clairoix.example
   Les Ageux portal         http://127.0.0.1:8000/Les-Ageux/
   Password for every demo account: preau-demo-2026
   Database: ${DATABASE_URL}

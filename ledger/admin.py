@@ -20,7 +20,7 @@ from ledger.admin_forms import (
     PeriodTotalsForm,
 )
 from ledger.models import Account, Document, LedgerSettings, ServiceBook
-from ledger.money import format_euros
+from ledger.money import EurosReadonlyMixin, format_euros
 from portal.roles import staff_permission
 
 
@@ -264,7 +264,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     """Issued documents, read only: a correction is a new document."""
 
     list_display = (
@@ -283,7 +283,8 @@ class DocumentAdmin(admin.ModelAdmin):
     change_list_template = "admin/ledger/document/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Document._meta.fields if f.name not in self.exclude] + ["pdf_file"]
+        names = [f.name for f in Document._meta.fields if f.name not in self.exclude]
+        return self.with_euros([*names, "pdf_file"])
 
     def has_add_permission(self, request):
         return False

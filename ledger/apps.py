@@ -1,12 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerConfig(AppConfig):
     name = "ledger"
+    verbose_name = _("Comptabilité")
 
     def ready(self):
-        from django.utils.translation import gettext_lazy as _
-
         from ledger import unpaid_views
         from ledger.reminders import ACTION
         from portal.gestion import register_household_section, register_menu_entry

@@ -87,8 +87,8 @@ class Account(models.Model):
     created_at = models.DateTimeField(_("ouvert le"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("compte")
-        verbose_name_plural = _("comptes")
+        verbose_name = _("compte de famille")
+        verbose_name_plural = _("comptes des familles")
         ordering = ["household__name", "service__name"]
         constraints = [
             models.UniqueConstraint(
@@ -103,11 +103,13 @@ class Account(models.Model):
 class NumberCounter(models.Model):
     """The last number given per document kind and year; locked by the issuing transaction."""
 
-    kind = models.CharField(max_length=2)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
+    kind = models.CharField(_("type de pièce"), max_length=2)
+    year = models.PositiveSmallIntegerField(_("exercice"))
+    last_number = models.PositiveIntegerField(_("dernier numéro"), default=0)
 
     class Meta:
+        verbose_name = _("compteur de numérotation")
+        verbose_name_plural = _("compteurs de numérotation")
         constraints = [
             models.UniqueConstraint(fields=["kind", "year"], name="ledger_counter_kind_year"),
         ]
@@ -150,7 +152,7 @@ class Document(models.Model):
     # Copied at issue time, so a later rename changes no issued document.
     author_name = models.CharField(_("réalisé par"), max_length=300)
     order_reference = models.CharField(_("référence de commande"), max_length=100, blank=True)
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    idempotency_key = models.CharField(_("clé d'unicité"), max_length=200, unique=True)
     invoice_title = models.CharField(_("titre"), max_length=150)
     observations = models.TextField(_("observations"), blank=True)
     # The commune's name, address and mentions and the household's address at issue time.
@@ -304,10 +306,14 @@ class DocumentPdf(models.Model):
     """The document's PDF, rendered once and then served as stored."""
 
     document = models.OneToOneField(
-        Document, on_delete=models.PROTECT, primary_key=True, related_name="pdf"
+        Document,
+        on_delete=models.PROTECT,
+        primary_key=True,
+        related_name="pdf",
+        verbose_name=_("pièce comptable"),
     )
-    content = models.BinaryField()
-    rendered_at = models.DateTimeField(auto_now_add=True)
+    content = models.BinaryField(_("contenu"))
+    rendered_at = models.DateTimeField(_("produit le"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("PDF")

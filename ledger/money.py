@@ -1,9 +1,11 @@
 """Money is Decimal euros with 2 places; cents only at the payment boundary."""
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
+from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.translation import gettext_lazy as _
 
 CENT = Decimal("0.01")
@@ -121,3 +123,69 @@ class MoneyField(forms.Field):
             )
         except (forms.ValidationError, ArithmeticError, TypeError, ValueError):
             return True
+
+
+@functools.cache
+def _euros_display(field):
+    def show(obj):
+        value = getattr(obj, field.name)
+        return "-" if value is None else format_euros(value)
+
+    show.short_description = field.verbose_name
+    show.admin_order_field = field.name
+    show.money_field = field.name
+    show.__name__ = f"{field.name}_euros"
+    return show
+
+
+class EurosReadonlyMixin:
+    """A ModelAdmin whose read-only amounts (2-decimal DecimalFields) show "4,70 €".
+
+    Each such field is shown by a callable, and kept out of the form. A subclass that
+    computes its read-only fields passes them through `with_euros()`."""
+
+    def with_euros(self, names):
+        money = {
+            f.name: f
+            for f in self.model._meta.concrete_fields
+            if f.get_internal_type() == "DecimalField" and f.decimal_places == 2
+        }
+        return [
+            _euros_display(money[name]) if isinstance(name, str) and name in money else name
+            for name in names
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.with_euros(super().get_readonly_fields(request, obj))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        # View only: the admin shows every field of the fieldsets read-only.
+        return [
+            (name, {**options, "fields": self._nested_euros(options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    def _nested_euros(self, names):
+        return [
+            tuple(self.with_euros(name)) if isinstance(name, (list, tuple)) else name
+            for name in self.with_euros(names)
+        ]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if kwargs.get("fields"):
+            kwargs["fields"] = [name for name in kwargs["fields"] if isinstance(name, str)]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if "fields" not in kwargs:
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+            kwargs["fields"] = [name for name in fields if isinstance(name, str)]
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_exclude(self, request, obj=None):
+        shown = self.get_readonly_fields(request, obj)
+        replaced = [f.money_field for f in shown if hasattr(f, "money_field")]
+        return [*(super().get_exclude(request, obj) or ()), *replaced]

@@ -20,7 +20,7 @@ class OutboxEmail(models.Model):
 
     to_email = models.EmailField(_("destinataire"), max_length=254)
     reply_to = models.EmailField(_("répondre à"), max_length=254, blank=True)
-    subject = models.CharField(_("objet"), max_length=255)
+    subject = models.CharField(_("sujet"), max_length=255)
     body_text = models.TextField(_("texte"))
     body_html = models.TextField(_("HTML"), blank=True)
     template = models.CharField(_("modèle"), max_length=100)
@@ -29,7 +29,9 @@ class OutboxEmail(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
-    idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
+    idempotency_key = models.CharField(
+        _("clé d'unicité"), max_length=200, unique=True, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
     claimed_at = models.DateTimeField(_("envoi commencé le"), null=True, blank=True)

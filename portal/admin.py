@@ -135,6 +135,15 @@ class GuardianAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
     def email(self, obj):
         return obj.user.email
 
+    # Shown when the role may only view: the form's account fields, read from the account.
+    @admin.display(description=_("nom"))
+    def last_name(self, obj):
+        return obj.user.last_name
+
+    @admin.display(description=_("prénom"))
+    def first_name(self, obj):
+        return obj.user.first_name
+
     @admin.display(description=_("mot de passe choisi"), boolean=True)
     def has_password(self, obj):
         return obj.user.has_usable_password()

@@ -8,8 +8,45 @@ from django.contrib.admin.apps import AdminConfig
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 
+# Models that run the platform rather than the service: only superusers (operators) see
+# them; a commune's Administrateur works with roles, families, prices and payments.
+TECHNICAL_APPS = {"axes", "sessions", "django_celery_beat", "django_celery_results"}
+TECHNICAL_MODELS = {"auth.group", "notifications.outboxemail", "ledger.numbercounter"}
+
+
+def is_technical(model) -> bool:
+    opts = model._meta
+    return opts.app_label in TECHNICAL_APPS or opts.label_lower in TECHNICAL_MODELS
+
+
+class SuperuserOnlyAdminMixin:
+    """Every right of a technical model's admin page is the superuser's alone."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
 
 class CommuneAdminSite(admin.AdminSite):
+    def register(self, model_or_iterable, admin_class=None, **options):
+        models = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
+        for model in models:
+            model_admin = admin_class or admin.ModelAdmin
+            if is_technical(model) and not issubclass(model_admin, SuperuserOnlyAdminMixin):
+                model_admin = type(model_admin.__name__, (SuperuserOnlyAdminMixin, model_admin), {})
+            super().register(model, model_admin, **options)
+
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 

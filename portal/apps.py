@@ -17,6 +17,16 @@ class PortalConfig(AppConfig):
 
         register_commune_statistic("households", _("Familles"), selectors.count_households, 10)
 
+        from tenants.setup import register_setup_step
+
+        register_setup_step(
+            key="families",
+            label=_("Premières familles"),
+            done=lambda: selectors.count_households() > 0,
+            path="admin/portal/household/add/",
+            order=60,
+        )
+
         from portal.gestion import register_menu_entry
 
         register_menu_entry(

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
-from portal import roles
+from portal import demo_town, roles
 from portal.models import Child, Guardian, Household
 
 DEMO_PASSWORD = "preau-demo-2026"  # noqa: S105 - published demo credentials
@@ -79,6 +79,7 @@ def load_staff(commune):
 
 def load(commune):
     load_staff(commune)
+    demo_town.load(commune, DEMO_PASSWORD)
     family = FAMILIES.get(commune.slug)
     if family is None:
         return

@@ -109,7 +109,7 @@ class ContactMessage(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("auteur")
     )
-    subject = models.CharField(_("objet"), max_length=150)
+    subject = models.CharField(_("sujet"), max_length=150)
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
     status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.NEW)

@@ -8,6 +8,8 @@ app_name = "console"
 urlpatterns = [
     path("", views.console_home, name="home"),
     path("communes/nouvelle/", views.console_create_commune, name="create_commune"),
+    path("communes/<int:pk>/", views.console_commune, name="commune"),
+    path("communes/<int:pk>/suspendre/", views.console_suspend_commune, name="suspend_commune"),
     path("communes/<int:pk>/etat/", views.console_set_commune_state, name="commune_state"),
     path(
         "connexion/",

@@ -13,6 +13,12 @@ from django_tenants.urlresolvers import get_subfolder_urlconf
 from tenants import selectors
 from tenants.slugs import is_platform_segment
 
+# The parts of a commune's site its staff still read while the commune is suspended.
+STAFF_SECTIONS = ("admin", "gestion")
+# ... where a suspended commune still accepts a POST: logging in and out.
+READ_ONLY_WRITES_ALLOWED = ("admin/login/", "admin/logout/")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
 # One URLconf module per commune: Django caches a resolver per module, so reusing the
 # module keeps URL resolution warm instead of clearing every cache on each request.
 _commune_urlconfs = {}
@@ -57,7 +63,13 @@ class CommunePrefixMiddleware(TenantSubfolderMiddleware):
 
         request.tenant = commune
         if not commune.is_active:
-            return render(request, "tenants/suspended.html", {"commune": commune}, status=503)
+            # Suspended: the families' portal is closed; the staff keep reading their
+            # workspace (SuspendedReadOnlyMiddleware refuses every write).
+            section = request.path_info.lstrip("/").split("/", 2)[1:2]
+            if section != [] and section[0] in STAFF_SECTIONS:
+                request.commune_read_only = True
+            else:
+                return render(request, "tenants/suspended.html", {"commune": commune}, status=503)
         connection.set_tenant(commune)
         request.urlconf = commune_urlconf(commune)
         set_urlconf(request.urlconf)
@@ -138,3 +150,16 @@ class CommuneCsrfCookieMiddleware(MiddlewareMixin):
 def csrf_cookie_for(request) -> tuple[str, str]:
     name, path = session_cookie_for(request)
     return name.replace(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, 1), path
+
+
+class SuspendedReadOnlyMiddleware(MiddlewareMixin):
+    """A suspended commune's workspace is read-only: every write is refused, whatever the
+    page, before its view runs; logging in and out still work."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(request, "commune_read_only", False) or request.method in SAFE_METHODS:
+            return None
+        inside = request.path_info[len(request.tenant.slug) + 2 :]
+        if inside in READ_ONLY_WRITES_ALLOWED:
+            return None
+        return render(request, "tenants/read_only.html", {"commune": request.tenant}, status=403)

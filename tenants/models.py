@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+from django_tenants.postgresql_backend.base import _check_schema_name
 
 from tenants.slugs import validate_commune_slug
 
@@ -9,6 +11,14 @@ from tenants.slugs import validate_commune_slug
 class Commune(TenantMixin):
     """A municipality: one PostgreSQL schema, reached at /<slug>/."""
 
+    # django-tenants' fields, repeated only to name them in French.
+    schema_name = models.CharField(
+        _("schéma PostgreSQL"),
+        max_length=63,
+        unique=True,
+        db_index=True,
+        validators=[_check_schema_name],
+    )
     name = models.CharField(_("nom"), max_length=100)
     slug = models.CharField(
         _("adresse"),
@@ -47,5 +57,16 @@ class Commune(TenantMixin):
 class Domain(DomainMixin):
     """Required by django-tenants; Préau routes by path, so it only records the slug."""
 
+    domain = models.CharField(_("domaine"), max_length=253, unique=True, db_index=True)
+    tenant = models.ForeignKey(
+        settings.TENANT_MODEL,
+        db_index=True,
+        related_name="domains",
+        on_delete=models.CASCADE,
+        verbose_name=_("commune"),
+    )
+    is_primary = models.BooleanField(_("principal"), default=True, db_index=True)
+
     class Meta:
         verbose_name = _("domaine")
+        verbose_name_plural = _("domaines")

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -54,6 +54,8 @@ def console_home(request):
             "commune": item.commune,
             "path": "/" + item.commune.slug + "/",
             "figures": item.figures,
+            "steps_done": item.steps_done,
+            "steps_total": len(item.checklist),
         }
         for item in overview
     ]
@@ -84,10 +86,40 @@ def console_create_commune(request):
 
 
 @operator_required
+def console_commune(request, pk):
+    """One commune: its setup checklist, with links into its workspace and settings."""
+    commune = selectors.commune_by_id(pk)
+    if commune is None:
+        raise Http404
+    checklist = selectors.setup_checklist(commune)
+    return render(
+        request,
+        "console/commune.html",
+        {
+            "commune": commune,
+            "checklist": checklist,
+            "steps_done": sum(item.done for item in checklist),
+            "path": f"/{commune.slug}/",
+        },
+    )
+
+
+@operator_required
+def console_suspend_commune(request, pk):
+    """ "Suspendre" asks first, saying what a suspension blocks and what goes on."""
+    commune = selectors.commune_by_id(pk)
+    if commune is None:
+        raise Http404
+    return render(request, "console/suspend.html", {"commune": commune})
+
+
+@operator_required
 @require_POST
 def console_set_commune_state(request, pk):
     commune = get_object_or_404(Commune, pk=pk)
     active = request.POST.get("active") == "1"
+    if not active and request.POST.get("confirm") != "1":
+        return redirect("console:suspend_commune", pk=commune.pk)
     services.set_commune_active(commune, active=active)
     if active:
         messages.success(request, _("%(name)s est réactivée.") % {"name": commune.name})

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from ledger.money import format_euros
+from ledger.money import EurosReadonlyMixin, format_euros
 from portal.roles import staff_permission
 from tipi import manual, services
 from tipi.models import OperationEvent, PayfipSettings, PaymentOperation, Regie
@@ -60,7 +60,7 @@ class ManualPaymentForm(forms.Form):
 
 
 @admin.register(PaymentOperation)
-class PaymentOperationAdmin(admin.ModelAdmin):
+class PaymentOperationAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     list_display = ("refdet", "household", "amount_display", "status", "created_at", "paid_at")
     list_filter = ("status", "service_code")
     search_fields = ("=refdet", "id_op", "household__name", "mel")
@@ -70,9 +70,8 @@ class PaymentOperationAdmin(admin.ModelAdmin):
     exclude = ("validated_by",)
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in PaymentOperation._meta.fields if f.name not in self.exclude] + [
-            "actions_links"
-        ]
+        names = [f.name for f in PaymentOperation._meta.fields if f.name not in self.exclude]
+        return self.with_euros([*names, "actions_links"])
 
     def has_add_permission(self, request):
         return False

@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class TipiConfig(AppConfig):
     name = "tipi"
     verbose_name = "Paiement par carte (PayFiP)"
+
+    def ready(self):
+        from django.utils.translation import gettext_lazy as _
+
+        from tenants.setup import register_setup_step
+        from tipi import setup_checks
+
+        register_setup_step(
+            key="payfip",
+            label=_("Régie PayFiP et paiement par carte"),
+            done=setup_checks.has_payfip_regie,
+            path="admin/tipi/regie/",
+            order=50,
+        )

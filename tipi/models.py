@@ -76,8 +76,8 @@ class PaymentOperation(models.Model):
     service_code = models.CharField(_("service"), max_length=10)
     amount = models.DecimalField(_("montant"), max_digits=10, decimal_places=2)
     mel = models.CharField(_("adresse électronique"), max_length=80)
-    objet = models.CharField(_("objet"), max_length=100)
-    numcli = models.CharField(_("numcli"), max_length=6)
+    objet = models.CharField(_("libellé du paiement"), max_length=100)
+    numcli = models.CharField(_("numéro client PayFiP (numcli)"), max_length=6)
     exer = models.CharField(_("exercice"), max_length=4)
     saisie = models.CharField(_("mode"), max_length=1)
     # The endpoint the platform chose when the operation was created (kept as history).
@@ -134,12 +134,40 @@ class OperationEvent(models.Model):
     """The history of an operation, for the back office: who did what, what the Treasury
     said."""
 
-    operation = models.ForeignKey(PaymentOperation, on_delete=models.CASCADE, related_name="events")
+    class Kind(models.TextChoices):
+        CREATED = "created", _("paiement créé")
+        SENT_TO_TREASURY = "sent_to_treasury", _("envoyé au Trésor")
+        START_FAILED = "start_failed", _("non démarré")
+        ABANDONED_BY_PARENT = "abandoned_by_parent", _("abandonné par la famille")
+        TREASURY_UNREACHABLE = "treasury_unreachable", _("Trésor injoignable")
+        NO_RESULT_YET = "no_result_yet", _("pas encore de résultat")
+        TREASURY_ERROR = "treasury_error", _("erreur du Trésor")
+        EXPIRED = "expired", _("expiré")
+        ANOMALY = "anomaly", _("anomalie")
+        REFUSED = "refused", _("refusé")
+        ABANDONED = "abandoned", _("abandonné")
+        PAID = "paid", _("payé")
+        PAID_MANUALLY = "paid_manually", _("payé (validation manuelle)")
+        LATE_PAYMENT = "late_payment", _("payé après expiration")
+        PAID_TWICE = "paid_twice", _("payé deux fois")
+        MANUAL_REFUSED = "manual_refused", _("validation manuelle refusée")
+
+    operation = models.ForeignKey(
+        PaymentOperation,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("paiement par carte"),
+    )
     at = models.DateTimeField(_("le"), auto_now_add=True)
-    kind = models.CharField(_("événement"), max_length=30)
+    kind = models.CharField(_("événement"), max_length=30, choices=Kind.choices)
     detail = models.TextField(_("détail"), blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
     )
     actor_name = models.CharField(_("par"), max_length=150, blank=True)
 
@@ -149,4 +177,4 @@ class OperationEvent(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self):
-        return f"{self.at:%d/%m/%Y %H:%M} {self.kind}"
+        return f"{self.at:%d/%m/%Y %H:%M} {self.get_kind_display()}"

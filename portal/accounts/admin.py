@@ -20,6 +20,22 @@ class UserAccountAdmin(UserAdmin):
     )
     add_fieldsets = ((None, {"fields": ("email", "password1", "password2")}),)
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser:
+            return fieldsets
+        # A commune's Administrateur gives roles; making a superuser is the operator's.
+        return tuple(
+            (name, {**options, "fields": [f for f in options["fields"] if f != "is_superuser"]})
+            for name, options in fieldsets
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["label"] = _("Rôles")
+            kwargs["help_text"] = _("Les droits de chaque rôle sont décrits dans le guide.")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
 
 admin.site.register(User, UserAccountAdmin)
 admin.site.site_header = _("Préau — administration de la commune")

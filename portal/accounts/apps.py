@@ -1,14 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
-    verbose_name = "Comptes"
+    verbose_name = _("Utilisateurs et accès")
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
-        from django.utils.translation import gettext_lazy as _
 
         from portal.accounts import middleware, selectors
         from tenants.statistics import register_commune_statistic

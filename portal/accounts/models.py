@@ -38,7 +38,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     first_name = models.CharField(_("prénom"), max_length=150, blank=True)
     last_name = models.CharField(_("nom"), max_length=150, blank=True)
     is_staff = models.BooleanField(
-        _("équipe"), default=False, help_text=_("Peut se connecter à l'administration.")
+        _("personnel de la mairie"),
+        default=False,
+        help_text=_("Peut se connecter à l'espace de gestion de la commune."),
     )
     is_active = models.BooleanField(_("actif"), default=True)
     date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)

@@ -326,6 +326,19 @@ class StaffWalk(Walk):
         self.page.wait_for_url(re.compile(re.escape(self.product.url + target.split("?")[0])))
         return self.page
 
+    def menu(self):
+        """The workspace menu, opened first on a tablet (where it is a collapsed bar)."""
+        nav = self.page.get_by_role("navigation", name="Menu de gestion")
+        toggle = nav.get_by_role("button", name="Menu")
+        if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        return nav
+
+    def open_menu_entry(self, label):
+        """Follow a menu entry, as an agent does (opening the bar on a tablet)."""
+        self.menu().get_by_role("link", name=label, exact=True).click()
+        return self.page
+
 
 @pytest.fixture(params=list(STAFF_SIZES))
 def staff_size(request):

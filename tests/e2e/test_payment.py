@@ -196,7 +196,7 @@ def test_deadlines_and_places(walk, browser):
     office.get_by_label("Jour").fill(f"{day_number}/{month_number}/{year}")
     office.get_by_label("Places (exception)").fill("0")
     office.get_by_role("button", name="Enregistrer", exact=True).click()
-    expect(office.get_by_text("a été ajouté")).to_be_visible()
+    expect(office.get_by_text("Enregistré : places d'un jour")).to_be_visible()
     agent.close()
 
     page.get_by_role("button", name="Valider").click()

@@ -44,8 +44,8 @@ def test_console_lists_communes_with_their_figures(console, clairoix, les_ageux)
         UserFactory(is_staff=True)
         UserFactory(is_active=False)
     page = console.get("/console/").content.decode()
-    row = re.search(r"<th scope=\"row\">Clairoix</th>(.*?)</tr>", page, re.S).group(1)
-    assert "/Clairoix/" in row and "active" in row
+    row = re.search(r"<th scope=\"row\">.*?>Clairoix</a></th>(.*?)</tr>", page, re.S).group(1)
+    assert "/Clairoix/" in row and "<td>active</td>" in row
     assert '<td class="num">3</td>' in row  # active parent accounts only
     assert "Les Ageux" in page
 
@@ -117,7 +117,7 @@ def test_a_failure_during_provisioning_leaves_no_schema(console, monkeypatch):
 
 
 def test_suspend_and_reactivate_from_the_console(console, clairoix):
-    console.post(f"/console/communes/{clairoix.pk}/etat/", {"active": "0"})
+    console.post(f"/console/communes/{clairoix.pk}/etat/", {"active": "0", "confirm": "1"})
     clairoix.refresh_from_db()
     assert not clairoix.is_active
     assert console.get("/Clairoix/").status_code == 503

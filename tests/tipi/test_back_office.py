@@ -154,7 +154,8 @@ def test_manual_validation_when_the_treasury_cannot_be_reached(
     assert "Trésor injoignable" in event.detail and event.actor_name == "MAIRIE Agnès"
     assert Reservation.objects.filter(status="confirmed").count() == 2
     history = agent_client.get(f"{base}{operation.pk}/change/").content.decode()
-    assert "paid_manually" in history and "MAIRIE Agnès" in history
+    assert "payé (validation manuelle)" in history and "MAIRIE Agnès" in history
+    assert "paid_manually" not in history
 
     # A notification arriving later changes nothing (and no SOAP call is even made).
     services.settle(id_op=operation.id_op)
