@@ -7,7 +7,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ledger.money import format_euros
-from portal.models import Child, Household
 
 WEEKDAY_CHOICES = [
     (0, _("lundi")),
@@ -176,7 +175,10 @@ class Enrolment(models.Model):
     """A child's place in a service: the canteen (site) and the planning group."""
 
     child = models.ForeignKey(
-        Child, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("enfant")
+        "portal.Child",
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("enfant"),
     )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, verbose_name=_("service"))
     site = models.ForeignKey(Site, on_delete=models.PROTECT, verbose_name=_("site"))
@@ -341,7 +343,9 @@ class Order(models.Model):
         ABANDONED = "abandoned", _("paiement abandonné")
         EXPIRED = "expired", _("expirée")
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, verbose_name=_("foyer"))
+    household = models.ForeignKey(
+        "portal.Household", on_delete=models.PROTECT, verbose_name=_("foyer")
+    )
     service = models.ForeignKey(Service, on_delete=models.PROTECT, verbose_name=_("service"))
     status = models.CharField(
         _("état"), max_length=20, choices=Status.choices, default=Status.DRAFT
@@ -381,7 +385,7 @@ class OrderLine(models.Model):
         CANCEL = "cancel", _("annulé")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    child = models.ForeignKey(Child, on_delete=models.PROTECT)
+    child = models.ForeignKey("portal.Child", on_delete=models.PROTECT)
     meal_kind = models.ForeignKey(MealKind, on_delete=models.PROTECT)
     day = models.DateField()
     action = models.CharField(max_length=10, choices=Action.choices)
@@ -408,7 +412,7 @@ class Reservation(models.Model):
         HELD = "held", _("en attente de paiement")
         CANCELLED = "cancelled", _("annulé")
 
-    child = models.ForeignKey(Child, on_delete=models.PROTECT, verbose_name=_("enfant"))
+    child = models.ForeignKey("portal.Child", on_delete=models.PROTECT, verbose_name=_("enfant"))
     meal_kind = models.ForeignKey(MealKind, on_delete=models.PROTECT, verbose_name=_("repas"))
     site = models.ForeignKey(Site, on_delete=models.PROTECT, verbose_name=_("site"))
     day = models.DateField(_("jour"))

@@ -1,11 +1,11 @@
 from django.utils.functional import SimpleLazyObject
 
-from tenants.models import Commune
+from tenants.selectors import is_commune
 
 
 def payfip(request):
     """`payfip_test_mode` for the portal's "test" banner; read only if a page shows it."""
-    if not isinstance(getattr(request, "tenant", None), Commune):
+    if not is_commune(getattr(request, "tenant", None)):
         return {}
     from tipi.selectors import is_test_mode
 

@@ -8,17 +8,23 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from portal import roles
 from portal.accounts.tokens import access_token_generator
 from tenants.links import commune_url
 
 
+class InvalidEmailAddress(ValidationError):
+    """Not an e-mail address; names no form field (each form maps it to its own)."""
+
+
 def validate_email_address(email: str) -> str:
+    """`email` stripped, or InvalidEmailAddress."""
     email = (email or "").strip()
     try:
         validate_email(email)
     except ValidationError as error:
-        raise ValidationError(
-            {"admin_email": _("Saisissez une adresse e-mail valide.")}, code="invalid"
+        raise InvalidEmailAddress(
+            _("Saisissez une adresse e-mail valide."), code="invalid"
         ) from error
     return email
 
@@ -31,12 +37,17 @@ def email_taken(email: str) -> bool:
 def create_commune_administrator(*, email: str):
     """The commune's first staff account, in the Administrateur role (call in the commune's
     schema, once migrated); the password is chosen through the invitation."""
-    from portal import roles
-
     User = get_user_model()
     user = User.objects.create_user(email=validate_email_address(email), is_staff=True)
     roles.give_role(user, roles.ADMINISTRATEUR)
     return user
+
+
+def invite_commune_administrator(commune, *, email: str) -> str:
+    """Provisioning (tenants.provisioning): the first administrator of `commune`, in its
+    schema; returns the link of their invitation."""
+    administrator = create_commune_administrator(email=email)
+    return password_setup_url(commune, administrator)
 
 
 def password_setup_url(commune, user, *, generator=access_token_generator) -> str:
