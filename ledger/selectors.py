@@ -75,6 +75,10 @@ def account_by_id(account_id) -> Account | None:
     return Account.objects.select_related("household", "service").filter(pk=account_id).first()
 
 
+def document_by_id(document_id) -> Document | None:
+    return Document.objects.filter(pk=document_id).first()
+
+
 def invoice_of(household, service_code: str, invoice_id) -> Document | None:
     """One of the household's invoices for the service, or None."""
     return (

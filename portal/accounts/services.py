@@ -29,8 +29,23 @@ def validate_email_address(email: str) -> str:
     return email
 
 
-def email_taken(email: str) -> bool:
-    return get_user_model().objects.filter(email__iexact=email.strip()).exists()
+class EmailTaken(ValidationError):
+    """Another account already logs in with this address; names no form field."""
+
+
+def email_taken(email: str, *, except_user_id: int | None = None) -> bool:
+    """An account other than `except_user_id` logs in with `email` (any case)."""
+    others = get_user_model().objects.filter(email__iexact=(email or "").strip())
+    if except_user_id is not None:
+        others = others.exclude(pk=except_user_id)
+    return others.exists()
+
+
+def check_email_free(email: str, *, except_user_id: int | None = None) -> str:
+    """`email` stripped, or EmailTaken: the one uniqueness check of every account write."""
+    if email_taken(email, except_user_id=except_user_id):
+        raise EmailTaken(_("Cette adresse e-mail est déjà utilisée."), code="taken")
+    return (email or "").strip()
 
 
 @transaction.atomic
