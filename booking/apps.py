@@ -19,5 +19,8 @@ class BookingConfig(AppConfig):
         )
         from booking import home
         from portal.home import register_home_panel
+        from portal.menus import register_reservations_page, register_service_page
 
         register_home_panel("booking_services", "booking/home_panel.html", home.home_summaries, 20)
+        register_reservations_page("booking:services")
+        register_service_page("planning", _("Réservation"), "booking:planning", 10)
