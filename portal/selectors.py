@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.models import Child, Guardian, Household
@@ -24,12 +23,11 @@ GUARDIAN_FIELDS = ["mobile_phone", "work_phone", "work_extension"]
 USER_FIELDS = ["last_name", "first_name", "email"]
 
 
-def household_of(user) -> Household:
-    """The household of a logged-in parent; 404 for anyone else (staff, strangers)."""
-    guardian = Guardian.objects.select_related("household").filter(user=user).first()
-    if guardian is None:
-        raise Http404(_("Ce compte n'est rattaché à aucun foyer."))
-    return guardian.household
+def household_of_user(user) -> Household | None:
+    """The household of a logged-in parent; None for anyone else (staff, strangers). Views
+    answer 404 through portal.shortcuts.household_or_404."""
+    guardian = guardian_of(user)
+    return guardian.household if guardian is not None else None
 
 
 def guardian_of(user) -> Guardian | None:

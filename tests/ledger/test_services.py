@@ -228,3 +228,11 @@ def test_a_payment_typed_for_a_day_is_dated_noon_that_day_or_now_for_today(cant,
             paid_on=datetime.date(2025, 12, 31),
             paid_at=timezone.now(),
         )
+
+
+def test_another_households_document_is_none_to_the_selector(cant, blanchard, dupont, maxime):
+    bill = invoice(blanchard, [meal(maxime, DAY)])
+    assert selectors.household_document(blanchard.household, "cant", bill.number) == bill
+    assert selectors.household_document(dupont.household, "cant", bill.number) is None
+    assert selectors.household_document(blanchard.household, "alsh", bill.number) is None
+    assert selectors.service_book("alsh") is None
