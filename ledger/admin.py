@@ -320,16 +320,9 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @staff_permission("ledger.view_document")
     def totals_view(self, request):
-        today = timezone.localdate()
-        query = (
-            request.GET
-            if "du" in request.GET
-            else {
-                "du": today.replace(day=1).isoformat(),
-                "au": today.isoformat(),
-            }
+        form = PeriodTotalsForm.from_query(
+            request.GET, default_start=timezone.localdate().replace(day=1)
         )
-        form = PeriodTotalsForm(query)
         totals = None
         if form.is_valid():
             totals = selectors.totals_between(form.cleaned_data["du"], form.cleaned_data["au"])

@@ -6,7 +6,8 @@ from django.utils.translation import gettext as _
 
 from portal.models import Child, Guardian, Household
 
-HOUSEHOLD_FIELDS = [
+# "Vos coordonnées": the household's address block, then the other people to contact.
+ADDRESS_FIELDS = [
     "street_number",
     "street_name",
     "address_complement",
@@ -14,11 +15,14 @@ HOUSEHOLD_FIELDS = [
     "other_postal_code",
     "city",
     "home_phone",
+]
+OTHER_CONTACT_FIELDS = [
     "other_contact_name",
     "other_contact_phone",
     "other_contact_2_name",
     "other_contact_2_phone",
 ]
+HOUSEHOLD_FIELDS = ADDRESS_FIELDS + OTHER_CONTACT_FIELDS
 GUARDIAN_FIELDS = ["mobile_phone", "work_phone", "work_extension"]
 USER_FIELDS = ["last_name", "first_name", "email"]
 
