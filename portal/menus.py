@@ -1,8 +1,8 @@
-"""The parents' menus: the "Réservations" tab and each service's sub-menu (the manual's
-Réservation | Consultation compte | Consultation factures).
+"""The parents' menus: the "Réservations" tab, each service's sub-menu (the manual's
+Réservation | Consultation compte | Consultation factures) and the notices under it.
 
 Apps register their pages from their AppConfig.ready() (as for the home page's panels in
-portal/home.py), so the portal links to booking's and ledger's pages without knowing them.
+portal/home.py), so the portal links to booking's, ledger's and tipi's pages without knowing them.
 """
 
 from dataclasses import dataclass
@@ -20,6 +20,7 @@ class ServicePage:
 
 _service_pages: dict[str, ServicePage] = {}
 _reservations_viewname: list[str] = []
+_service_notices: list[str] = []
 
 
 def register_service_page(key: str, label, viewname: str, order: int = 100) -> None:
@@ -29,6 +30,17 @@ def register_service_page(key: str, label, viewname: str, order: int = 100) -> N
 def register_reservations_page(viewname: str) -> None:
     """The page the "Réservations" tab opens (the portal's home when none is registered)."""
     _reservations_viewname[:] = [viewname]
+
+
+def register_service_notice(template: str) -> None:
+    """A template shown under a service's menu and on its home card (tipi: the pending card
+    payment), rendered with `service_code` and the page's context."""
+    if template not in _service_notices:
+        _service_notices.append(template)
+
+
+def service_notices() -> list[str]:
+    return list(_service_notices)
 
 
 def service_menu(service_code: str) -> list[dict]:

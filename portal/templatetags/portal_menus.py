@@ -13,3 +13,8 @@ def service_menu(service_code):
 @register.simple_tag
 def reservations_url():
     return menus.reservations_url()
+
+
+@register.simple_tag
+def service_notices():
+    return menus.service_notices()

@@ -24,6 +24,7 @@ def test_the_service_menu_lists_the_registered_pages_in_the_manuals_order(in_cla
     assert menus.reservations_url() == "/reservations/"
 
 
-def test_the_portals_menu_templates_reverse_no_booking_or_ledger_page():
+def test_the_portals_templates_reverse_no_page_of_a_higher_app():
     for path in PORTAL_TEMPLATES.rglob("*.html"):
-        assert not re.search(r"\{% url ['\"](booking|ledger):", path.read_text()), path
+        assert not re.search(r"\{% url ['\"](booking|ledger|tipi):", path.read_text()), path
+    assert menus.service_notices() == ["tipi/service_notice.html"]
