@@ -33,6 +33,7 @@ class BookingConfig(AppConfig):
 
         from booking import home
         from portal.home import register_home_panel
+        from portal.menus import register_reservations_page, register_service_page
 
         register_home_panel("booking_services", "booking/home_panel.html", home.home_summaries, 20)
 
@@ -75,3 +76,5 @@ class BookingConfig(AppConfig):
 
         register_action(school_year.PREPARE_ACTION, _("Année scolaire préparée"))
         register_action(school_year.OPEN_ACTION, _("Année scolaire ouverte"))
+        register_reservations_page("booking:services")
+        register_service_page("planning", _("Réservation"), "booking:planning", 10)

@@ -15,7 +15,7 @@ from booking.calendar import SchoolCalendar
 from booking.models import Enrolment, Order, OrderLine, Reservation, SchoolYear
 from ledger import services as ledger
 from portal import demo_town
-from portal.models import Household
+from portal.selectors import household_named
 
 TOWN_HALL_AGENT = "regisseur@clairoix.example"
 
@@ -46,7 +46,7 @@ def load(commune, *, service, meal, site, groups):
     User = get_user_model()
     agent = User.objects.filter(email__iexact=TOWN_HALL_AGENT).first()
     for number, (name, habit, children_spec) in enumerate(demo_town.town_households()):
-        household = Household.objects.filter(name=name).first()
+        household = household_named(name)
         if household is None:
             continue
         children = {child.first_name: child for child in household.children.all()}

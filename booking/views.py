@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from booking import selectors, services, session
 from booking.models import Order
-from portal.selectors import household_of
+from portal.shortcuts import household_or_404
 
 
 def _service_or_404(code):
@@ -32,7 +32,7 @@ def _payment_url(service_code):
 
 @login_required
 def service_list(request):
-    household_of(request.user)
+    household_or_404(request.user)
     return render(
         request,
         "booking/services.html",
@@ -42,7 +42,7 @@ def service_list(request):
 
 @login_required
 def service_menu(request, service_code):
-    household_of(request.user)
+    household_or_404(request.user)
     service = _service_or_404(service_code)
     return render(
         request,
@@ -99,7 +99,7 @@ def planning_after_buttons(household, service, wanted, post):
 
 @login_required
 def planning(request, service_code):
-    household = household_of(request.user)
+    household = household_or_404(request.user)
     service = _service_or_404(service_code)
     wanted = None
     errors = []
@@ -169,7 +169,7 @@ def current_order(request, household, service):
 
 @login_required
 def recap(request, service_code):
-    household = household_of(request.user)
+    household = household_or_404(request.user)
     service = _service_or_404(service_code)
     order = current_order(request, household, service)
     if order.status != Order.Status.DRAFT:
@@ -193,7 +193,7 @@ def recap(request, service_code):
 @login_required
 @require_POST
 def validate(request, service_code):
-    household = household_of(request.user)
+    household = household_or_404(request.user)
     service = _service_or_404(service_code)
     order = current_order(request, household, service)
     try:

@@ -255,7 +255,7 @@ PERIODIC_LOCK_REDIS_URL = (
 )
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
-        "task": "notifications.tasks.sweep_outbox",
+        "task": "tenants.tasks.sweep_outbox",
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
     "expire-payment-holds": {"task": "booking.tasks.expire_holds", "schedule": 60},

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make test`: lint, migration check and the whole test suite on the real services.
+# `make test`: lint, import contracts, migration check and the whole test suite on the real services.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source deploy/services.sh
@@ -18,5 +18,7 @@ if [ ! -f node_modules/axe-core/axe.min.js ]; then
 fi
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
+# Who may import whom: the contracts of .importlinter (ARCHITECTURE.md, "Apps and who may call whom").
+"$VENV/bin/lint-imports"
 DJANGO_SETTINGS_MODULE=config.settings_test "$PY" manage.py makemigrations --check --dry-run -v0
 exec "$VENV/bin/pytest" "$@"

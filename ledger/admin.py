@@ -1,7 +1,5 @@
 """The commune's accounts back office (Django admin at /<commune>/admin/ledger/)."""
 
-import datetime
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -190,12 +188,6 @@ class AccountAdmin(admin.ModelAdmin):
         form = PaymentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            paid_on = data["paid_on"]
-            paid_at = (
-                timezone.now()
-                if paid_on == timezone.localdate()
-                else timezone.make_aware(datetime.datetime.combine(paid_on, datetime.time(12)))
-            )
             document = services.record_payment(
                 household=account.household,
                 service_code=account.service.code,
@@ -204,7 +196,7 @@ class AccountAdmin(admin.ModelAdmin):
                 recorded_by=request.user,
                 idempotency_key=f"admin-payment-{data['key']}",
                 treasury_reference=data["treasury_reference"],
-                paid_at=paid_at,
+                paid_on=data["paid_on"],
             )
             return self._done(request, account, document)
         return self._form_page(request, account, form, _("Enregistrer un règlement en mairie"))
@@ -329,16 +321,9 @@ class DocumentAdmin(EurosReadonlyMixin, admin.ModelAdmin):
 
     @staff_permission("ledger.view_document")
     def totals_view(self, request):
-        today = timezone.localdate()
-        query = (
-            request.GET
-            if "du" in request.GET
-            else {
-                "du": today.replace(day=1).isoformat(),
-                "au": today.isoformat(),
-            }
+        form = PeriodTotalsForm.from_query(
+            request.GET, default_start=timezone.localdate().replace(day=1)
         )
-        form = PeriodTotalsForm(query)
         totals = None
         if form.is_valid():
             totals = selectors.totals_between(form.cleaned_data["du"], form.cleaned_data["au"])

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ledger.forms import DATE_FORMATS, validate_period_date
+from ledger.forms import PeriodForm, day_field
 from ledger.models import Document, Line
 from ledger.money import MoneyField, format_euros
 
@@ -29,21 +29,12 @@ class PaymentForm(KeyedForm):
     treasury_reference = forms.CharField(
         label=_("Référence (n° de chèque, de virement…)"), max_length=100, required=False
     )
-    paid_on = forms.DateField(
-        label=_("Date du règlement"),
-        input_formats=DATE_FORMATS,
-        initial=timezone.localdate,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    paid_on = day_field(_("Date du règlement"), initial=timezone.localdate)
 
 
 class DebitWithoutReservationForm(KeyedForm):
     child = forms.ModelChoiceField(label=_("Enfant"), queryset=None)
-    day = forms.DateField(
-        label=_("Date du repas"),
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    day = day_field(_("Date du repas"))
     label = forms.CharField(label=_("Type de repas"), initial="Repas", max_length=100)
     unit_price = MoneyField(
         label=_("Tarif (€)"),
@@ -98,22 +89,5 @@ class CorrectingCreditNoteForm(KeyedForm):
         return cleaned
 
 
-class PeriodTotalsForm(forms.Form):
-    du = forms.DateField(
-        label=_("Du"),
-        input_formats=DATE_FORMATS,
-        validators=[validate_period_date],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    au = forms.DateField(
-        label=_("Au"),
-        input_formats=DATE_FORMATS,
-        validators=[validate_period_date],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("du") and cleaned.get("au") and cleaned["du"] > cleaned["au"]:
-            raise forms.ValidationError(_("La date de début doit précéder la date de fin."))
-        return cleaned
+# The totals' period is the parents' one (ledger.forms.PeriodForm).
+PeriodTotalsForm = PeriodForm

@@ -32,3 +32,8 @@ class LedgerConfig(AppConfig):
         from ledger import household_sections
 
         household_sections.register()
+
+        from portal.menus import register_service_page
+
+        register_service_page("statement", _("Consultation compte"), "ledger:statement", 20)
+        register_service_page("documents", _("Consultation factures"), "ledger:documents", 30)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ledger import services
 from ledger.models import Document
-from portal.models import Household
+from portal.selectors import guardian_of
 
 OBSERVATIONS = "Le prix du repas prend en compte le temps d'animation pendant la pause méridienne"
 
@@ -35,10 +35,11 @@ def load(commune):
         type(settings_row).objects.filter(pk=settings_row.pk).update(
             issuer_name="Le Maire de Clairoix", issuer_title="Ordonnateur"
         )
-    household = Household.objects.filter(name="BLANCHARD").first()
     user = get_user_model().objects.filter(email__iexact="bertrand.blanchard@example.org").first()
-    if household is None or user is None:
+    guardian = guardian_of(user) if user is not None else None
+    if guardian is None:
         return
+    household = guardian.household
     if Document.objects.filter(idempotency_key__startswith="demo-manual-").exists():
         return
     maxime = household.children.filter(first_name="Maxime").first()

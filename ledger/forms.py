@@ -19,24 +19,33 @@ def validate_period_date(value):
         )
 
 
-class PeriodForm(forms.Form):
-    """ "Date : du ... au ...", the last 30 days unless the parent chooses."""
-
-    du = forms.DateField(
-        label=_("Du"),
+def day_field(label, *, period: bool = False, **kwargs) -> forms.DateField:
+    """A date typed "18/12/2017" (or picked: the browser sends 2017-12-18); `period` keeps it
+    within the bounds of a period (validate_period_date)."""
+    return forms.DateField(
+        label=label,
         input_formats=DATE_FORMATS,
-        validators=[validate_period_date],
+        validators=[validate_period_date] if period else [],
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        **kwargs,
+    )
+
+
+class PeriodForm(forms.Form):
+    """ "Date : du ... au ...", the last 30 days unless the user chooses (parents' pages,
+    the back office's totals)."""
+
+    du = day_field(
+        _("Du"),
+        period=True,
         error_messages={
             "required": _("Indiquez la date de début."),
             "invalid": _("Date de début invalide : utilisez le format jj/mm/aaaa."),
         },
     )
-    au = forms.DateField(
-        label=_("Au"),
-        input_formats=DATE_FORMATS,
-        validators=[validate_period_date],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    au = day_field(
+        _("Au"),
+        period=True,
         error_messages={
             "required": _("Indiquez la date de fin."),
             "invalid": _("Date de fin invalide : utilisez le format jj/mm/aaaa."),
@@ -44,12 +53,13 @@ class PeriodForm(forms.Form):
     )
 
     @classmethod
-    def from_query(cls, query):
-        """Bound to the query string, or to the default period when nothing was asked."""
+    def from_query(cls, query, *, default_start: datetime.date | None = None):
+        """Bound to the query string, or to the default period (from `default_start`, else
+        the last 30 days, to today) when nothing was asked."""
         if "du" in query or "au" in query:
             return cls(query)
         today = timezone.localdate()
-        start = today - datetime.timedelta(days=DEFAULT_DAYS)
+        start = default_start or today - datetime.timedelta(days=DEFAULT_DAYS)
         return cls({"du": start.isoformat(), "au": today.isoformat()})
 
     def clean(self):

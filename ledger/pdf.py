@@ -15,6 +15,7 @@ from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from ledger.models import Document
+from ledger.selectors import settling_payment
 
 FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
 FONTS = {"regular": FONT_DIR / "Vera.ttf", "bold": FONT_DIR / "VeraBd.ttf"}
@@ -63,8 +64,6 @@ def children_groups(document: Document):
 
 
 def render_html(document: Document) -> str:
-    from ledger.selectors import settling_payment
-
     return render_to_string(
         "ledger/pdf/document.html",
         {

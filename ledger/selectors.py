@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.db.models import Case, DecimalField, F, Q, Sum, Value, When
 from django.db.models.functions import TruncDate
-from django.http import Http404
 from django.utils import timezone
 
 from ledger.models import Account, Document, Invoice, Line, ServiceBook
@@ -55,13 +54,6 @@ def service_book(service_code: str) -> ServiceBook | None:
     return ServiceBook.objects.filter(code=service_code).first()
 
 
-def service_book_or_404(service_code: str) -> ServiceBook:
-    book = service_book(service_code)
-    if book is None:
-        raise Http404("Unknown service")
-    return book
-
-
 def account_of(household, service_code: str) -> Account | None:
     return (
         Account.objects.select_related("service")
@@ -73,6 +65,10 @@ def account_of(household, service_code: str) -> Account | None:
 def account_by_id(account_id) -> Account | None:
     """Back office: an account by its id (staff see every account of their commune)."""
     return Account.objects.select_related("household", "service").filter(pk=account_id).first()
+
+
+def document_by_id(document_id) -> Document | None:
+    return Document.objects.filter(pk=document_id).first()
 
 
 def invoice_of(household, service_code: str, invoice_id) -> Document | None:
@@ -148,17 +144,14 @@ def documents_between(household, service_code: str, start: datetime.date, end: d
     )
 
 
-def document_of(household, service_code: str, number: str) -> Document:
-    """A document of the household's account, by its number; 404 for anyone else's."""
-    document = (
+def household_document(household, service_code: str, number: str) -> Document | None:
+    """A document of the household's account, by its number; None for anyone else's."""
+    return (
         Document.objects.select_related("account__service")
         .prefetch_related("lines")
         .filter(account__household=household, account__service__code=service_code, number=number)
         .first()
     )
-    if document is None:
-        raise Http404("No such document for this household")
-    return document
 
 
 def settling_payment(document: Document) -> Document | None:

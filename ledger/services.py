@@ -9,10 +9,9 @@ import datetime
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,11 +24,14 @@ from ledger.models import (
     Invoice,
     LedgerSettings,
     Line,
-    NumberCounter,
     Payment,
     ServiceBook,
 )
 from ledger.money import euros
+from ledger.numbering import allocate_number, format_number  # noqa: F401 - the contract
+from ledger.pdf import render_document
+from ledger.tasks import render_document_pdf
+from notifications.publish import publish_on_commit
 from portal import selectors as portal_selectors
 from tenants.links import current_commune
 
@@ -141,13 +143,19 @@ def record_payment(
     idempotency_key: str,
     treasury_reference: str = "",
     paid_at=None,
+    paid_on: datetime.date | None = None,
     order_reference: str = "",
 ) -> Payment:
     """A credit for money received: by card through PayFiP, or at the town hall.
     `order_reference` names the order a card payment settles (its invoice then says
-    "Acquittée")."""
+    "Acquittée"). The date is `paid_at` (an instant), or `paid_on` (a day typed at the
+    town hall: now if today, else noon that day), or now."""
     if mode not in PaymentMode.values:
         raise ValidationError(_("Mode de règlement inconnu : %(mode)s") % {"mode": mode})
+    if paid_on is not None:
+        if paid_at is not None:
+            raise ValueError("record_payment takes paid_at or paid_on, not both.")
+        paid_at = payment_instant(paid_on)
     return _issue(
         kind=Document.Kind.PAYMENT,
         household=household,
@@ -163,20 +171,11 @@ def record_payment(
     )
 
 
-def allocate_number(kind: str, year: int) -> int:
-    """The next number of this kind and year, from a counter row locked until the caller's
-    transaction ends: concurrent issuers wait in line, and a rollback gives the number back."""
-    NumberCounter.objects.bulk_create(
-        [NumberCounter(kind=kind, year=year, last_number=0)], ignore_conflicts=True
-    )
-    counter = NumberCounter.objects.select_for_update().get(kind=kind, year=year)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return counter.last_number
-
-
-def format_number(kind: str, year: int, sequence: int) -> str:
-    return f"{kind}{year}{sequence:06d}"
+def payment_instant(paid_on: datetime.date) -> datetime.datetime:
+    """When a payment typed for `paid_on` was made: now if today, else noon that day."""
+    if paid_on == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.datetime.combine(paid_on, datetime.time(12)))
 
 
 def _existing(idempotency_key, kind, household):
@@ -372,23 +371,13 @@ def _issue(
         for row in rows:
             row.document = document
         Line.objects.bulk_create(rows)
-        transaction.on_commit(partial(enqueue_pdf, document.pk, connection.schema_name))
+        # The PDF is rendered by a worker; a broker down is no error: it renders on demand.
+        publish_on_commit(render_document_pdf, document.pk)
     return document
-
-
-def enqueue_pdf(document_id: int, schema_name: str) -> bool:
-    """Ask a worker to render the PDF. A broker failure is not an error: the PDF is rendered
-    on demand the first time it is asked for."""
-    from ledger.tasks import render_document_pdf
-    from notifications.publish import publish
-
-    return publish(render_document_pdf, document_id, schema_name=schema_name)
 
 
 def store_pdf(document: Document) -> DocumentPdf:
     """Render and store the document's PDF unless it is stored already; returns the row."""
-    from ledger.pdf import render_document
-
     stored = DocumentPdf.objects.filter(document=document).first()
     if stored is not None:
         return stored

@@ -1,13 +1,12 @@
 from celery import shared_task
 
-from ledger import services
-from ledger.models import Document
-
 
 @shared_task(acks_late=True, max_retries=3, bind=True, soft_time_limit=60, time_limit=90)
 def render_document_pdf(self, document_id: int):
     """Runs in the schema of the commune that issued the document (tenant-schemas-celery)."""
-    document = Document.objects.filter(pk=document_id).first()
+    from ledger import selectors, services  # services enqueue this task: imported at run time
+
+    document = selectors.document_by_id(document_id)
     if document is None:  # the issuing transaction was rolled back after all
         return
     try:

@@ -6,7 +6,7 @@ from django.shortcuts import render
 
 from ledger import selectors, services
 from ledger.forms import PeriodForm
-from portal.selectors import household_of
+from portal.shortcuts import found_or_404, household_or_404
 
 
 def _service_context(book, page):
@@ -21,8 +21,8 @@ def _service_context(book, page):
 
 @login_required
 def statement(request, service_code):
-    household = household_of(request.user)
-    book = selectors.service_book_or_404(service_code)
+    household = household_or_404(request.user)
+    book = found_or_404(selectors.service_book(service_code), "Unknown service")
     form = PeriodForm.from_query(request.GET)
     context = {**_service_context(book, "statement"), "form": form, "statement": None}
     if form.is_valid():
@@ -34,8 +34,8 @@ def statement(request, service_code):
 
 @login_required
 def documents(request, service_code):
-    household = household_of(request.user)
-    book = selectors.service_book_or_404(service_code)
+    household = household_or_404(request.user)
+    book = found_or_404(selectors.service_book(service_code), "Unknown service")
     form = PeriodForm.from_query(request.GET)
     context = {**_service_context(book, "documents"), "form": form, "documents": None}
     if form.is_valid():
@@ -47,9 +47,11 @@ def documents(request, service_code):
 
 @login_required
 def document_detail(request, service_code, number):
-    household = household_of(request.user)
-    book = selectors.service_book_or_404(service_code)
-    document = selectors.document_of(household, book.code, number)
+    household = household_or_404(request.user)
+    book = found_or_404(selectors.service_book(service_code), "Unknown service")
+    document = found_or_404(
+        selectors.household_document(household, book.code, number), "No such document"
+    )
     return render(
         request,
         "ledger/document_detail.html",
@@ -59,8 +61,10 @@ def document_detail(request, service_code, number):
 
 @login_required
 def document_pdf(request, service_code, number):
-    household = household_of(request.user)
-    document = selectors.document_of(household, service_code, number)
+    household = household_or_404(request.user)
+    document = found_or_404(
+        selectors.household_document(household, service_code, number), "No such document"
+    )
     stored = services.store_pdf(document)
     response = HttpResponse(bytes(stored.content), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document.number}.pdf"'

@@ -1,11 +1,16 @@
 """Publishing a task once a transaction has committed, without ever holding up a request.
 
-Every on-commit enqueue goes through `publish`: the broker is asked once, with a short
-connect timeout and no retry (config.settings, Celery section). When it is down the work is
-not lost: the outbox sweeper re-enqueues pending e-mails and PDFs are rendered on demand.
+Services enqueue through `publish_on_commit` (the one on-commit helper: the task runs in
+the schema the connection is on when it is called); `publish` asks the broker once, with a
+short connect timeout and no retry (config.settings, Celery section). When it is down the
+work is not lost: the outbox sweeper re-enqueues pending e-mails and PDFs are rendered on
+demand.
 """
 
 import logging
+from functools import partial
+
+from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -18,3 +23,9 @@ def publish(task, *args, schema_name: str) -> bool:
         logger.warning("Broker down; %s%r in %s left for later", task.name, args, schema_name)
         return False
     return True
+
+
+def publish_on_commit(task, *args) -> None:
+    """Queue `task(*args)` once the current transaction commits (at once outside one), to
+    run in the current schema."""
+    transaction.on_commit(partial(publish, task, *args, schema_name=connection.schema_name))

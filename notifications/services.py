@@ -3,7 +3,6 @@
 import logging
 from datetime import timedelta
 from email.utils import parseaddr
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -14,11 +13,10 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from notifications.models import OutboxEmail
-from notifications.publish import publish
+from notifications.publish import publish, publish_on_commit
+from notifications.tasks import MAX_ATTEMPTS, send_outbox_email
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 6
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -67,15 +65,13 @@ def queue_email(
         template=template,
         idempotency_key=idempotency_key,
     )
-    transaction.on_commit(partial(enqueue_delivery, email.pk, connection.schema_name))
+    publish_on_commit(send_outbox_email, email.pk)
     return email
 
 
 def enqueue_delivery(outbox_id: int, schema_name: str) -> bool:
     """Ask a worker to send the row. A broker failure is logged, not raised: the row stays
     pending and the sweeper enqueues it again."""
-    from notifications.tasks import send_outbox_email
-
     return publish(send_outbox_email, outbox_id, schema_name=schema_name)
 
 

@@ -2,13 +2,13 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal import services
+from portal.accounts.services import EmailTaken, check_email_free
 from portal.admin_site import SafeAutocompleteMixin
 from portal.models import Child, ContactDetailsChange, ContactMessage, Guardian, Household
 from portal.phones import normalize_phone
@@ -107,13 +107,13 @@ class ParentAccountForm(forms.ModelForm):
             )
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip()
-        others = get_user_model().objects.filter(email__iexact=email)
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.user_id)
-        if others.exists():
-            raise forms.ValidationError(_("Cette adresse e-mail est déjà utilisée."))
-        return email
+        try:
+            return check_email_free(
+                self.cleaned_data["email"],
+                except_user_id=self.instance.user_id if self.instance.pk else None,
+            )
+        except EmailTaken as error:
+            raise forms.ValidationError(error.messages) from error
 
     def clean_mobile_phone(self):
         return normalize_phone(self.cleaned_data["mobile_phone"])
@@ -154,18 +154,7 @@ class GuardianAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        if change:
-            with transaction.atomic():
-                user = obj.user
-                user.email, user.last_name, user.first_name = (
-                    data["email"],
-                    data["last_name"],
-                    data["first_name"],
-                )
-                user.save()
-                obj.save()
-            return
-        guardian = services.create_parent_account(
+        fields = dict(
             household=data["household"],
             email=data["email"],
             civility=data["civility"],
@@ -176,6 +165,10 @@ class GuardianAdmin(SafeAutocompleteMixin, admin.ModelAdmin):
             work_phone=data["work_phone"],
             work_extension=data["work_extension"],
         )
+        if change:
+            services.update_parent_account(guardian=obj, **fields)
+            return
+        guardian = services.create_parent_account(**fields)
         obj.pk, obj.user = guardian.pk, guardian.user
         obj._state.adding = False
         messages.info(request, _("L'e-mail d'accès est envoyé à %(email)s.") % data)

@@ -51,6 +51,8 @@ class CommuneAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def guarded(request, *args, **kwargs):
+            # Not at module level: INSTALLED_APPS loads this module before the models, and
+            # portal.roles needs them (django.contrib.auth.views).
             from portal import roles
 
             if (

@@ -63,17 +63,21 @@ STAFF = {
 }
 
 
-def load_staff(commune):
+def ensure_user(email: str, **fields):
+    """The demo account `email` (created with `fields` if missing), with DEMO_PASSWORD."""
     User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, **fields)
+    if not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def load_staff(commune):
     for email, last_name, first_name, role in STAFF.get(commune.slug, []):
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            user = User.objects.create_user(
-                email=email, last_name=last_name, first_name=first_name, is_staff=True
-            )
-        if not user.check_password(DEMO_PASSWORD):
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        user = ensure_user(email, last_name=last_name, first_name=first_name, is_staff=True)
         user.groups.set([roles.group(role)])
 
 
@@ -86,15 +90,9 @@ def load(commune):
     spec = family["household"]
     household, _ = Household.objects.get_or_create(name=spec["name"], defaults=spec)
     person = dict(family["guardian"])
-    User = get_user_model()
-    user = User.objects.filter(email__iexact=person["email"]).first()
-    if user is None:
-        user = User.objects.create_user(
-            email=person["email"], last_name=person["last_name"], first_name=person["first_name"]
-        )
-    if not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
+    user = ensure_user(
+        person["email"], last_name=person["last_name"], first_name=person["first_name"]
+    )
     Guardian.objects.get_or_create(
         user=user,
         defaults={

@@ -153,17 +153,7 @@ class ContactDetailsForm(forms.Form):
 
     @property
     def address_fields(self):
-        return self.bound(
-            [
-                "street_number",
-                "street_name",
-                "address_complement",
-                "postal_code",
-                "other_postal_code",
-                "city",
-                "home_phone",
-            ]
-        )
+        return self.bound(selectors.ADDRESS_FIELDS)
 
     @property
     def guardian_fieldsets(self):
@@ -171,11 +161,4 @@ class ContactDetailsForm(forms.Form):
 
     @property
     def other_contact_fields(self):
-        return self.bound(
-            [
-                "other_contact_name",
-                "other_contact_phone",
-                "other_contact_2_name",
-                "other_contact_2_phone",
-            ]
-        )
+        return self.bound(selectors.OTHER_CONTACT_FIELDS)

@@ -2,12 +2,12 @@
 
 from dataclasses import dataclass
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from portal.models import Child, Guardian, Household
 
-HOUSEHOLD_FIELDS = [
+# "Vos coordonnées": the household's address block, then the other people to contact.
+ADDRESS_FIELDS = [
     "street_number",
     "street_name",
     "address_complement",
@@ -15,26 +15,33 @@ HOUSEHOLD_FIELDS = [
     "other_postal_code",
     "city",
     "home_phone",
+]
+OTHER_CONTACT_FIELDS = [
     "other_contact_name",
     "other_contact_phone",
     "other_contact_2_name",
     "other_contact_2_phone",
 ]
+HOUSEHOLD_FIELDS = ADDRESS_FIELDS + OTHER_CONTACT_FIELDS
 GUARDIAN_FIELDS = ["mobile_phone", "work_phone", "work_extension"]
 USER_FIELDS = ["last_name", "first_name", "email"]
 
 
-def household_of(user) -> Household:
-    """The household of a logged-in parent; 404 for anyone else (staff, strangers)."""
-    guardian = Guardian.objects.select_related("household").filter(user=user).first()
-    if guardian is None:
-        raise Http404(_("Ce compte n'est rattaché à aucun foyer."))
-    return guardian.household
+def household_of_user(user) -> Household | None:
+    """The household of a logged-in parent; None for anyone else (staff, strangers). Views
+    answer 404 through portal.shortcuts.household_or_404."""
+    guardian = guardian_of(user)
+    return guardian.household if guardian is not None else None
 
 
 def household_by_id(household_id: int) -> Household | None:
     """A household for the commune's staff (the view checks their right)."""
     return Household.objects.filter(pk=household_id).first()
+
+
+def household_named(name: str) -> Household | None:
+    """The first household of that name (the demo data finds its households by name)."""
+    return Household.objects.filter(name=name).first()
 
 
 def child_named(first_name: str) -> Child | None:

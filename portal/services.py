@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from notifications.services import queue_email
 from portal import selectors
-from portal.accounts.services import password_setup_url
+from portal.accounts.services import EmailTaken, check_email_free, password_setup_url
 from portal.accounts.tokens import access_token_generator, reset_token_generator
 from portal.models import ContactDetailsChange, ContactMessage, Guardian, Household
 from tenants.links import commune_url, current_commune
@@ -31,9 +31,7 @@ def update_contact_details(*, household: Household, author: Guardian, data: dict
         return []
     new = {change["key"]: change["new"] for change in changes}
     if "email" in new:
-        User = get_user_model()
-        if User.objects.filter(email__iexact=new["email"]).exclude(pk=author.user_id).exists():
-            raise ValidationError({"email": _("Cette adresse e-mail est déjà utilisée.")})
+        _check_email_free(new["email"], except_user_id=author.user_id)
 
     for name in selectors.USER_FIELDS:
         if name in new:
@@ -98,10 +96,8 @@ def create_parent_account(
 ) -> Guardian:
     """A guardian's account with no password yet, and the access e-mail to choose one."""
     User = get_user_model()
-    if User.objects.filter(email__iexact=email.strip()).exists():
-        raise ValidationError({"email": _("Cette adresse e-mail est déjà utilisée.")})
-    if Guardian.objects.filter(household=household, rank=rank).exists():
-        raise ValidationError({"rank": _("Ce foyer a déjà un responsable à ce rang.")})
+    _check_email_free(email)
+    _check_rank_free(household, rank)
     user = User.objects.create_user(
         email=email.strip(), last_name=last_name.strip().upper(), first_name=first_name.strip()
     )
@@ -116,6 +112,49 @@ def create_parent_account(
     )
     send_access_email(guardian.user)
     return guardian
+
+
+@transaction.atomic
+def update_parent_account(
+    *,
+    guardian: Guardian,
+    household: Household,
+    email: str,
+    civility: str,
+    last_name: str,
+    first_name: str,
+    rank: int,
+    mobile_phone: str = "",
+    work_phone: str = "",
+    work_extension: str = "",
+) -> Guardian:
+    """The back office's change of a guardian and their login, in one transaction."""
+    guardian = Guardian.objects.select_for_update().select_related("user").get(pk=guardian.pk)
+    email = _check_email_free(email, except_user_id=guardian.user_id)
+    _check_rank_free(household, rank, except_guardian_id=guardian.pk)
+    user = guardian.user
+    user.email, user.last_name, user.first_name = email, last_name, first_name
+    user.save()
+    guardian.household, guardian.rank, guardian.civility = household, rank, civility
+    guardian.mobile_phone, guardian.work_phone = mobile_phone, work_phone
+    guardian.work_extension = work_extension
+    guardian.save()
+    return guardian
+
+
+def _check_email_free(email: str, *, except_user_id: int | None = None) -> str:
+    try:
+        return check_email_free(email, except_user_id=except_user_id)
+    except EmailTaken as error:
+        raise ValidationError({"email": error.messages}) from error
+
+
+def _check_rank_free(household: Household, rank: int, *, except_guardian_id=None) -> None:
+    taken = Guardian.objects.filter(household=household, rank=rank)
+    if except_guardian_id is not None:
+        taken = taken.exclude(pk=except_guardian_id)
+    if taken.exists():
+        raise ValidationError({"rank": _("Ce foyer a déjà un responsable à ce rang.")})
 
 
 def _send_password_link(user, template, generator):

@@ -21,6 +21,7 @@ from portal.forms import (
     PortalLoginForm,
 )
 from portal.home import home_panels
+from portal.shortcuts import household_or_404
 
 
 def login_view(request):
@@ -59,13 +60,13 @@ def logout_view(request):
 
 @login_required
 def contact_details_menu(request):
-    selectors.household_of(request.user)
+    household_or_404(request.user)
     return render(request, "portal/contact_details_menu.html", {"section": "coordonnees"})
 
 
 @login_required
 def contact_details(request):
-    household = selectors.household_of(request.user)
+    household = household_or_404(request.user)
     author = selectors.guardian_of(request.user)
     form = ContactDetailsForm(request.POST or None, household=household, author=author)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +91,7 @@ def contact_details(request):
 
 @login_required
 def password_change(request):
-    selectors.household_of(request.user)
+    household_or_404(request.user)
     form = ChangePasswordForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -103,7 +104,7 @@ def password_change(request):
 
 @login_required
 def contact(request):
-    household = selectors.household_of(request.user)
+    household = household_or_404(request.user)
     form = ContactMessageForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.send_contact_message(

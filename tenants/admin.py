@@ -3,10 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from notifications.admin import OutboxEmailAdmin
-from notifications.models import OutboxEmail
-from portal.accounts.admin import UserAccountAdmin
-from portal.accounts.models import User
+from notifications.admin import register_outbox_admin
 from tenants.models import Commune
 
 
@@ -33,5 +30,6 @@ class CommuneAdmin(admin.ModelAdmin):
 
 
 console_admin_site.register(Commune, CommuneAdmin)
-console_admin_site.register(User, UserAccountAdmin)
-console_admin_site.register(OutboxEmail, OutboxEmailAdmin)
+register_outbox_admin(console_admin_site)
+# The operators' own accounts are registered by portal.accounts.admin (portal sits above
+# tenants: tenants never imports it).

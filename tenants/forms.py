@@ -2,8 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from portal.accounts.services import validate_email_address
-from tenants.services import validate_new_commune
+from tenants.services import validate_admin_email, validate_new_commune
 
 
 class CommuneCreationForm(forms.Form):
@@ -35,7 +34,7 @@ class CommuneCreationForm(forms.Form):
             validate_new_commune(
                 name=cleaned["name"], slug=cleaned["slug"], contact_email=cleaned["contact_email"]
             )
-            validate_email_address(cleaned["admin_email"])
+            validate_admin_email(cleaned["admin_email"])
         except ValidationError as error:
             fields = set(self.fields)
             for field, messages in error.message_dict.items():

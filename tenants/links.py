@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
+from tenants.models import Commune
+
 
 def commune_path(commune, viewname: str, *, args=None, kwargs=None) -> str:
     return (
@@ -26,8 +28,6 @@ def current_commune():
     Requests and Celery tasks set the Commune itself; schema_context() only sets a
     stand-in with the schema name, so the commune is then read from the public table.
     """
-    from tenants.models import Commune
-
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Commune):
         return tenant

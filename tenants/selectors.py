@@ -15,6 +15,11 @@ def commune_by_slug_any_case(slug: str) -> Commune | None:
     return Commune.objects.filter(slug__iexact=slug).first()
 
 
+def is_commune(tenant) -> bool:
+    """A request's tenant is a commune (False for the public schema's console)."""
+    return isinstance(tenant, Commune)
+
+
 def all_communes():
     return Commune.objects.order_by("name")
 

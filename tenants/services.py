@@ -7,7 +7,9 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
+from notifications.services import queue_email
 from tenants.models import Commune, Domain
+from tenants.provisioning import administrator_provider
 from tenants.slugs import schema_name_for_slug
 
 logger = logging.getLogger(__name__)
@@ -34,6 +36,14 @@ def validate_new_commune(*, name: str, slug: str, contact_email: str) -> Commune
     return commune
 
 
+def validate_admin_email(admin_email: str) -> str:
+    """The first administrator's address, cleaned; a ValidationError on `admin_email`."""
+    try:
+        return administrator_provider().check_email(admin_email)
+    except ValidationError as error:
+        raise ValidationError({"admin_email": error.messages}) from error
+
+
 def create_commune(
     *,
     name: str,
@@ -48,11 +58,9 @@ def create_commune(
     Everything happens in one transaction, schema creation and migrations included
     (PostgreSQL DDL is transactional), so a failure leaves no half-made schema behind.
     """
-    from notifications.services import queue_email
-    from portal.accounts import services as account_services
-
+    administrators = administrator_provider()
     commune = validate_new_commune(name=name, slug=slug, contact_email=contact_email)
-    account_services.validate_email_address(admin_email)
+    admin_email = validate_admin_email(admin_email)
     commune.postal_address = postal_address
     if title:
         commune.title = title
@@ -62,10 +70,9 @@ def create_commune(
         connection.set_schema_to_public()
         Domain.objects.create(domain=commune.slug.lower(), tenant=commune, is_primary=True)
         with schema_context(commune.schema_name):
-            administrator = account_services.create_commune_administrator(email=admin_email)
-            invitation_url = account_services.password_setup_url(commune, administrator)
+            invitation_url = administrators.invite(commune, email=admin_email)
         queue_email(
-            to=administrator.email,
+            to=admin_email,
             template="tenants/commune_invitation",
             context={"commune": commune, "invitation_url": invitation_url},
             idempotency_key=f"commune-invitation:{commune.schema_name}",

@@ -1,3 +1,4 @@
+from celery import current_app as celery_app
 from django.contrib import messages
 from django.contrib.auth.decorators import user_passes_test
 from django.core.exceptions import ValidationError
@@ -7,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.celery import app as celery_app
 from tenants import selectors, services
 from tenants.forms import CommuneCreationForm
 from tenants.models import Commune

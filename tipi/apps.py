@@ -18,3 +18,8 @@ class TipiConfig(AppConfig):
             path="admin/tipi/regie/",
             order=50,
         )
+
+        from portal.menus import register_service_notice
+
+        # The pending card payment, under each service's menu and on its home card.
+        register_service_notice("tipi/service_notice.html")

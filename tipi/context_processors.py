@@ -1,13 +1,14 @@
 from django.utils.functional import SimpleLazyObject
 
 from portal.selectors import guardian_of
+from tenants.selectors import is_commune
 from tipi.selectors import is_test_mode, pending_payments_of
 
 
 def payfip(request):
     """`payfip_test_mode` for the portal's "test" banner; read only if a page shows it.
     The routing middleware sets `request.tenant` to the commune, or None outside one."""
-    if getattr(request, "tenant", None) is None:
+    if not is_commune(getattr(request, "tenant", None)):
         return {}
     return {
         "payfip_test_mode": SimpleLazyObject(is_test_mode),

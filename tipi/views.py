@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from booking import selectors as booking_selectors
 from booking import session as booking_session
 from booking.services import OrderRefused
-from portal.selectors import household_of
+from portal.shortcuts import household_or_404
 from tipi import selectors, services, start
 from tipi.models import PaymentOperation
 
@@ -22,7 +22,7 @@ from tipi.models import PaymentOperation
 @require_POST
 def pay(request, service_code):
     """From the recap: hold the places, then off to the Treasury's payment page."""
-    household = household_of(request.user)
+    household = household_or_404(request.user)
     service = booking_selectors.service_by_code(service_code)
     if service is None:
         raise Http404(_("Service inconnu."))
@@ -67,7 +67,7 @@ def payment_return(request, refdet):
         return HttpResponseRedirect(request.path, status=303)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    household = household_of(request.user)
+    household = household_or_404(request.user)
     operation = selectors.operation_of_household(household, refdet)
     if operation is None:
         raise Http404(_("Paiement inconnu."))
@@ -101,7 +101,7 @@ def _household_order_id(request):
 @require_POST
 def resume(request, service_code):
     """ "Reprendre le paiement": the same Treasury page, while it can still be paid."""
-    household = household_of(request.user)
+    household = household_or_404(request.user)
     order_id = _household_order_id(request)
     for pending in selectors.pending_payments_of(household):
         if pending.order.pk == order_id and pending.service_code == service_code:
@@ -114,7 +114,7 @@ def resume(request, service_code):
 @require_POST
 def abandon(request, service_code):
     """ "Abandonner": the places held for the household's own pending order go back."""
-    household = household_of(request.user)
+    household = household_or_404(request.user)
     order_id = _household_order_id(request)
     if order_id is not None and services.abandon_payment(
         household=household, order_id=order_id, actor=request.user

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from portal.accounts.models import User
+from tenants.admin import console_admin_site
 
 
 class UserAccountAdmin(UserAdmin):
@@ -38,5 +39,7 @@ class UserAccountAdmin(UserAdmin):
 
 
 admin.site.register(User, UserAccountAdmin)
+# The platform operators' accounts, in the public schema's console.
+console_admin_site.register(User, UserAccountAdmin)
 admin.site.site_header = _("Préau — administration de la commune")
 admin.site.site_title = _("Préau")

@@ -10,11 +10,16 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from portal.accounts import middleware, selectors
+        from portal.accounts import middleware, selectors, services
+        from tenants.provisioning import register_administrator_provider
         from tenants.statistics import register_commune_statistic
 
         # The idle clock starts at login, in the session write the login makes anyway.
         user_logged_in.connect(middleware.start_idle_clock, dispatch_uid="preau-idle-clock")
         register_commune_statistic(
             "active_accounts", _("Comptes actifs"), selectors.count_active_parent_accounts, 20
+        )
+        register_administrator_provider(
+            check_email=services.validate_email_address,
+            invite=services.invite_commune_administrator,
         )

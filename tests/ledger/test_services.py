@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ledger import selectors, services
 from ledger.models import CreditNote, Document, Invoice, Line, Payment, ServiceBook
@@ -194,3 +195,44 @@ def test_writes_join_the_callers_transaction(cant, blanchard, maxime):
         raise RuntimeError("validation failed later")
     assert not Document.objects.exists()
     assert selectors.balance(blanchard.household, "cant") == 0
+
+
+def test_a_payment_typed_for_a_day_is_dated_noon_that_day_or_now_for_today(cant, blanchard):
+    def typed(paid_on, key):
+        return services.record_payment(
+            household=blanchard.household,
+            service_code="cant",
+            amount=Decimal("4.70"),
+            mode="cash",
+            recorded_by=blanchard.user,
+            idempotency_key=key,
+            paid_on=paid_on,
+        )
+
+    past = typed(datetime.date(2025, 12, 31), "typed-past")
+    assert timezone.localtime(past.issued_at) == timezone.make_aware(
+        datetime.datetime(2025, 12, 31, 12)
+    )
+    assert past.number.startswith("RG2025")
+    before = timezone.now()
+    today = typed(timezone.localdate(), "typed-today")
+    assert before <= today.issued_at <= timezone.now()
+    with pytest.raises(ValueError):
+        services.record_payment(
+            household=blanchard.household,
+            service_code="cant",
+            amount=Decimal("4.70"),
+            mode="cash",
+            recorded_by=blanchard.user,
+            idempotency_key="typed-both",
+            paid_on=datetime.date(2025, 12, 31),
+            paid_at=timezone.now(),
+        )
+
+
+def test_another_households_document_is_none_to_the_selector(cant, blanchard, dupont, maxime):
+    bill = invoice(blanchard, [meal(maxime, DAY)])
+    assert selectors.household_document(blanchard.household, "cant", bill.number) == bill
+    assert selectors.household_document(dupont.household, "cant", bill.number) is None
+    assert selectors.household_document(blanchard.household, "alsh", bill.number) is None
+    assert selectors.service_book("alsh") is None

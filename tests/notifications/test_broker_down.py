@@ -15,8 +15,8 @@ from config.celery import app as celery_app
 from ledger import services as ledger_services
 from notifications import services
 from notifications.models import OutboxEmail
-from notifications.tasks import sweep_outbox
 from tenants.models import Commune
+from tenants.tasks import sweep_outbox
 from tests.booking.factories import build_canteen, next_months
 from tests.booking.test_pages import PLANNING, RECAP, first_free_cells, grid
 from tests.factories import PASSWORD, UserFactory

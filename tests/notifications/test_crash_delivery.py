@@ -21,8 +21,8 @@ from django_tenants.utils import schema_context
 from config.celery import app as celery_app
 from notifications import services
 from notifications.models import OutboxEmail
-from notifications.tasks import sweep_outbox
 from tenants.models import Commune
+from tenants.tasks import sweep_outbox
 from tests.processes import free_port, start_worker, stop, wait_until
 
 pytestmark = pytest.mark.integration

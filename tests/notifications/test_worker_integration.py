@@ -11,9 +11,9 @@ from django_tenants.utils import get_public_schema_name, schema_context
 from config.celery import app as celery_app
 from notifications import services
 from notifications.models import OutboxEmail
-from notifications.tasks import sweep_outbox
 from tenants import services as tenant_services
 from tenants.models import Commune
+from tenants.tasks import sweep_outbox
 
 pytestmark = pytest.mark.integration
 

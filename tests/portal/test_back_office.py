@@ -2,8 +2,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from notifications.models import OutboxEmail
+from portal import services
 from portal.accounts.tokens import access_token_generator
 from portal.models import ContactDetailsChange, ContactMessage, Guardian
 from tests.factories import PASSWORD, UserFactory
@@ -127,3 +129,52 @@ def test_messages_and_contact_changes_are_listed(agent_client, blanchard):
     assert "Allergie" in agent_client.get("/Clairoix/admin/portal/contactmessage/").content.decode()
     changes = agent_client.get("/Clairoix/admin/portal/contactdetailschange/").content.decode()
     assert "Code postal : 60280 → 60200" in changes
+
+
+def changed_guardian(guardian, **changes):
+    data = {
+        "household": guardian.household_id,
+        "rank": str(guardian.rank),
+        "civility": guardian.civility,
+        "email": guardian.user.email,
+        "last_name": guardian.user.last_name,
+        "first_name": guardian.user.first_name,
+        "mobile_phone": guardian.mobile_phone,
+        "work_phone": guardian.work_phone,
+        "work_extension": guardian.work_extension,
+    }
+    return {**data, **changes}
+
+
+def test_changing_a_guardian_writes_their_login_and_their_phones(agent_client, blanchard):
+    response = agent_client.post(
+        f"/Clairoix/admin/portal/guardian/{blanchard.pk}/change/",
+        changed_guardian(blanchard, email="b.blanchard@example.org", mobile_phone="0612345670"),
+    )
+    assert response.status_code == 302
+    blanchard.refresh_from_db()
+    blanchard.user.refresh_from_db()
+    assert blanchard.user.email == "b.blanchard@example.org"
+    assert blanchard.mobile_phone == "06 12 34 56 70"
+
+
+def test_a_guardian_cannot_take_another_accounts_email(agent_client, blanchard, dupont):
+    response = agent_client.post(
+        f"/Clairoix/admin/portal/guardian/{blanchard.pk}/change/",
+        changed_guardian(blanchard, email="ANNE.dupont@example.org"),
+    )
+    assert response.status_code == 200
+    assert "déjà utilisée" in str(response.context["adminform"].form.errors["email"])
+    # The service refuses it too, whoever calls it (an API, a script), and writes nothing.
+    with pytest.raises(ValidationError) as refused:
+        services.update_parent_account(
+            guardian=blanchard,
+            **{
+                **changed_guardian(blanchard, email="Anne.Dupont@example.org"),
+                "household": blanchard.household,
+                "rank": blanchard.rank,
+            },
+        )
+    assert "déjà utilisée" in str(refused.value.message_dict["email"])
+    blanchard.user.refresh_from_db()
+    assert blanchard.user.email == "bertrand.blanchard@example.org"

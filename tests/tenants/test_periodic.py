@@ -23,13 +23,13 @@ APPS = ["booking", "ledger", "notifications", "tenants", "tipi"]
 PER_COMMUNE = {
     "booking.tasks.expire_holds": ("booking.tasks.expire_holds_in_commune", False),
     "tipi.tasks.reconcile_payments": ("tipi.tasks.reconcile_payments_in_commune", False),
-    "notifications.tasks.sweep_outbox": ("notifications.tasks.sweep_outbox_in_schema", True),
+    "tenants.tasks.sweep_outbox": ("tenants.tasks.sweep_outbox_in_schema", True),
     "tenants.tasks.clear_sessions": ("tenants.tasks.clear_sessions_in_schema", True),
 }
 LOCKS = {
     "booking.tasks.expire_holds_in_commune": "expire-holds",
     "tipi.tasks.reconcile_payments_in_commune": "reconcile-payments",
-    "notifications.tasks.sweep_outbox_in_schema": "sweep-outbox",
+    "tenants.tasks.sweep_outbox_in_schema": "sweep-outbox",
     "tenants.tasks.clear_sessions_in_schema": "clear-sessions",
 }
 
@@ -129,7 +129,7 @@ def test_a_lock_left_by_a_killed_worker_expires(in_clairoix, locks):
     OutboxEmail.objects.filter(pk=queued.pk).update(
         next_attempt_at=timezone.now() - timedelta(hours=1)
     )
-    sweep = task("notifications.tasks.sweep_outbox_in_schema")
+    sweep = task("tenants.tasks.sweep_outbox_in_schema")
     locks("sweep-outbox", connection.schema_name, ttl=1)
     assert sweep() is None
     time.sleep(1.2)

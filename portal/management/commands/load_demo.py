@@ -4,15 +4,14 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_tenants.utils import schema_context
 
+from portal.demo import ensure_user
 from portal.roles import ADMINISTRATEUR, give_role
 from tenants import selectors, services
 
-DEMO_PASSWORD = "preau-demo-2026"  # noqa: S105 - published demo credentials
 OPERATOR_EMAIL = "operateur@preau.example"
 
 DEMO_COMMUNES = [
@@ -31,17 +30,6 @@ DEMO_COMMUNES = [
         "postal_address": "Mairie de Clairoix\n1 rue de la Mairie\n60280 Clairoix",
     },
 ]
-
-
-def ensure_user(email, **flags):
-    User = get_user_model()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, **flags)
-    if not user.has_usable_password() or not user.check_password(DEMO_PASSWORD):
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-    return user
 
 
 def demo_loaders():
