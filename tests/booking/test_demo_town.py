@@ -12,7 +12,7 @@ from booking.models import Reservation
 from ledger import selectors
 from ledger.models import Document
 from portal.models import ContactMessage, Household
-from tenants.management.commands.load_demo import demo_loaders
+from portal.management.commands.load_demo import demo_loaders
 
 
 def load_all(commune):
