@@ -22,12 +22,27 @@ class BookingConfig(AppConfig):
 
         register_home_panel("booking_services", "booking/home_panel.html", home.home_summaries, 20)
 
-        from portal.gestion import register_menu_entry
+        from booking import dashboard
+        from portal.gestion import register_dashboard_panel, register_menu_entry
 
         register_menu_entry(
             key="kitchen",
             label=_("Cuisine"),
             url_name="booking:kitchen",
             permission="booking.view_kitchen_list",
+            order=20,
+        )
+        register_dashboard_panel(
+            key="next_day",
+            template="booking/gestion/panel_next_day.html",
+            context=dashboard.next_day_panel,
+            permission="booking.view_reservation",
+            order=10,
+        )
+        register_dashboard_panel(
+            key="month_meals",
+            template="booking/gestion/panel_month.html",
+            context=dashboard.month_panel,
+            permission="booking.view_reservation",
             order=20,
         )

@@ -17,7 +17,8 @@ class PortalConfig(AppConfig):
 
         register_commune_statistic("households", _("Familles"), selectors.count_households, 10)
 
-        from portal.gestion import register_menu_entry
+        from portal import dashboard
+        from portal.gestion import register_dashboard_panel, register_menu_entry
 
         register_menu_entry(
             key="home",
@@ -39,4 +40,18 @@ class PortalConfig(AppConfig):
             url_name="admin:index",
             permission="booking.change_service",
             order=100,
+        )
+        register_dashboard_panel(
+            key="messages",
+            template="portal/gestion/panel_messages.html",
+            context=dashboard.messages_panel,
+            permission="portal.view_contactmessage",
+            order=60,
+        )
+        register_dashboard_panel(
+            key="emails",
+            template="portal/gestion/panel_emails.html",
+            context=dashboard.emails_panel,
+            permission="portal.view_household",
+            order=70,
         )
