@@ -46,3 +46,24 @@ class BookingConfig(AppConfig):
             permission="booking.view_reservation",
             order=20,
         )
+        from portal.exports import register_export
+
+        register_export(
+            key="reservations",
+            label=_("Réservations"),
+            description=_(
+                "Chaque repas réservé (ou en attente de paiement) de la période : enfant, "
+                "foyer, site, repas, tarif, commande."
+            ),
+            url_name="gestion_export_reservations",
+            permission="booking.view_reservation",
+            order=20,
+        )
+        register_export(
+            key="kitchen",
+            label=_("Effectifs cuisine"),
+            description=_("Le nombre d'enfants par jour, site et repas sur la période."),
+            url_name="gestion_export_kitchen",
+            permission="booking.view_kitchen_list",
+            order=30,
+        )

@@ -28,6 +28,26 @@ class PortalConfig(AppConfig):
             order=0,
         )
         register_menu_entry(
+            key="exports",
+            label=_("Exports"),
+            url_name="gestion_exports",
+            permission="portal.view_household",
+            order=80,
+        )
+        from portal.exports import register_export
+
+        register_export(
+            key="families",
+            label=_("Familles"),
+            description=_(
+                "Chaque foyer : adresse, responsables (adresse mail, portable), enfants."
+            ),
+            url_name="gestion_export_families",
+            permission="portal.view_household",
+            order=10,
+            period=False,
+        )
+        register_menu_entry(
             key="journal",
             label=_("Journal"),
             url_name="gestion_journal",
