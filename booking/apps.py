@@ -22,7 +22,9 @@ class BookingConfig(AppConfig):
 
         register_home_panel("booking_services", "booking/home_panel.html", home.home_summaries, 20)
 
-        from booking import dashboard
+        from booking import dashboard, journal
+
+        journal.register_actions()
         from portal.gestion import register_dashboard_panel, register_menu_entry
 
         register_menu_entry(

@@ -5,7 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from booking import selectors, services
+from booking import on_behalf, selectors, services
 from booking.views import _service_or_404, planning_after_buttons
 from portal.models import Household
 from portal.roles import staff_permission
@@ -27,15 +27,14 @@ def agent_planning(request, household_id, service_code):
                 errors = [_("Indiquez le motif pour réserver ou annuler hors délais.")]
             else:
                 try:
-                    order = services.draft_order(
+                    on_behalf.book_for_family(
                         household=household,
                         service=service,
                         wanted_keys=wanted,
-                        created_by=request.user,
+                        agent=request.user,
                         overrides_deadlines=override,
-                        on_behalf_reason=reason,
+                        reason=reason,
                     )
-                    services.validate_order(order=order, household=household, allow_debit=True)
                 except services.OrderRefused as refusal:
                     errors = refusal.errors
                 else:

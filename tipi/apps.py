@@ -7,7 +7,9 @@ class TipiConfig(AppConfig):
 
     def ready(self):
         from portal.gestion import register_dashboard_panel
-        from tipi import dashboard
+        from tipi import dashboard, journal
+
+        journal.register_actions()
 
         register_dashboard_panel(
             key="payments",
