@@ -1,8 +1,5 @@
 """booking's exports (gestion/exports/): the reservations of a period."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
-
 from booking.models import Reservation
 from portal import exports
 from portal.roles import staff_permission
@@ -25,11 +22,10 @@ RESERVATION_HEADERS = [
 @staff_permission("booking.view_reservation")
 def reservations_export(request):
     """Every meal reserved or held between two days, one row each (one query)."""
-    try:
-        first, last = exports.parse_period(request.GET)
-    except exports.BadPeriod as error:
-        messages.error(request, str(error))
-        return redirect("gestion_exports")
+    period, refused = exports.period_or_redirect(request)
+    if refused:
+        return refused
+    first, last = period
     reservations = (
         Reservation.objects.filter(
             day__range=(first, last),

@@ -3,8 +3,7 @@ site and meal kind, the week view, and their exports (CSV for Excel, XLSX)."""
 
 import datetime
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,11 +124,10 @@ def _counts_file(fmt, counts, filename):
 @staff_permission("booking.view_kitchen_list")
 def kitchen_counts_export(request):
     """Exports page: children per day, site and meal kind over a period."""
-    try:
-        first, last = exports.parse_period(request.GET)
-    except exports.BadPeriod as error:
-        messages.error(request, str(error))
-        return redirect("gestion_exports")
+    period, refused = exports.period_or_redirect(request)
+    if refused:
+        return refused
+    first, last = period
     counts = kitchen_reads.kitchen_counts(first, last)
     return _counts_file(
         exports.export_format(request.GET),

@@ -1,9 +1,6 @@
 """ledger's exports (gestion/exports/), for the Régisseur: the documents of a period with
 their lines, and the payments by mode."""
 
-from django.contrib import messages
-from django.shortcuts import redirect
-
 from ledger.models import Document, Line
 from ledger.selectors import _instant, start_of_day
 from portal import exports
@@ -38,18 +35,10 @@ PAYMENT_HEADERS = [
 ]
 
 
-def _period_or_redirect(request):
-    try:
-        return exports.parse_period(request.GET), None
-    except exports.BadPeriod as error:
-        messages.error(request, str(error))
-        return None, redirect("gestion_exports")
-
-
 @staff_permission("ledger.export_ledger")
 def documents_export(request):
     """Invoices and credit notes issued in the period, one row per line (one query)."""
-    period, refused = _period_or_redirect(request)
+    period, refused = exports.period_or_redirect(request)
     if refused:
         return refused
     first, last = period
@@ -94,7 +83,7 @@ def documents_export(request):
 @staff_permission("ledger.export_ledger")
 def payments_export(request):
     """Payments received in the period, with their mode (one query)."""
-    period, refused = _period_or_redirect(request)
+    period, refused = exports.period_or_redirect(request)
     if refused:
         return refused
     first, last = period

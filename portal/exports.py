@@ -175,3 +175,16 @@ def _date(raw: str) -> datetime.date | None:
 def export_format(params) -> str:
     fmt = params.get("format", "csv")
     return fmt if fmt in FORMATS else "csv"
+
+
+def period_or_redirect(request):
+    """((first, last), None) from the request, or (None, a redirect to the exports page
+    with the reason as an error message)."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    try:
+        return parse_period(request.GET), None
+    except BadPeriod as error:
+        messages.error(request, str(error))
+        return None, redirect("gestion_exports")

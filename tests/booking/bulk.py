@@ -90,42 +90,28 @@ def bulk_households(canteen, count: int, days: list[datetime.date], *, author=No
     year = now.year
     base = 100000 + count * 10
     documents = []
-    for n, account in enumerate(accounts):
-        amount = PRICE * len(days)
-        documents.append(
-            Document(
-                kind=Document.Kind.INVOICE,
-                number=f"FA{year}{base + n:06d}",
-                year=year,
-                sequence=base + n,
-                account=account,
-                issued_at=now,
-                total=amount,
-                author=author,
-                author_name="Agent",
-                idempotency_key=f"bulk-fa-{count}-{n}",
-                invoice_title="Service de Restauration Scolaire",
-            )
+
+    def document(kind, n, account, **fields):
+        return Document(
+            kind=kind,
+            number=f"{kind}{year}{base + n:06d}",
+            year=year,
+            sequence=base + n,
+            account=account,
+            issued_at=now,
+            total=PRICE * len(days),
+            author=author,
+            author_name="Agent",
+            idempotency_key=f"bulk-{kind}-{count}-{n}",
+            invoice_title="Service de Restauration Scolaire",
+            **fields,
         )
-        if n % 2 == 0:  # half the households paid
-            documents.append(
-                Document(
-                    kind=Document.Kind.PAYMENT,
-                    number=f"RG{year}{base + n:06d}",
-                    year=year,
-                    sequence=base + n,
-                    account=account,
-                    issued_at=now,
-                    total=amount,
-                    author=author,
-                    author_name="Agent",
-                    idempotency_key=f"bulk-rg-{count}-{n}",
-                    invoice_title="Service de Restauration Scolaire",
-                    payment_mode=Document.PaymentMode.CHEQUE
-                    if n % 4
-                    else Document.PaymentMode.CASH,
-                )
-            )
+
+    for n, account in enumerate(accounts):
+        documents.append(document(Document.Kind.INVOICE, n, account))
+        if n % 2 == 0:  # half the households paid, in cash or by cheque
+            mode = Document.PaymentMode.CHEQUE if n % 4 else Document.PaymentMode.CASH
+            documents.append(document(Document.Kind.PAYMENT, n, account, payment_mode=mode))
     Document.objects.bulk_create(documents)
     invoices = [d for d in documents if d.kind == Document.Kind.INVOICE]
     Line.objects.bulk_create(
