@@ -129,6 +129,11 @@ def household_sections(request: HttpRequest, household) -> list[tuple[HouseholdS
     return shown
 
 
+def _menu_of(request: HttpRequest) -> list[MenuEntry]:
+    user = getattr(request, "user", None)  # absent on pages answered before authentication
+    return menu_for(user) if user is not None else []
+
+
 def gestion_menu(request: HttpRequest) -> dict:
     """Context processor: `gestion_menu`, computed only when a template reads it."""
-    return {"gestion_menu": partial(menu_for, request.user)}
+    return {"gestion_menu": partial(_menu_of, request)}

@@ -172,3 +172,9 @@ def test_the_journal_page_costs_the_same_queries_whatever_the_rows(in_clairoix, 
             assert client.get("/Clairoix/gestion/journal/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_pages_answered_before_authentication_still_render(client, in_public):
+    # An unknown commune's 404 is answered before the session middleware sets request.user.
+    response = client.get("/Pas-une-commune/")
+    assert response.status_code == 404
