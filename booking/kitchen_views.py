@@ -18,10 +18,12 @@ COUNT_HEADERS = ["Date", "Site", "Repas", "Enfants"]
 
 
 def _day(raw: str) -> datetime.date | None:
+    """The day asked, if it is one a school could serve (not year 1 nor 9999)."""
     try:
-        return datetime.date.fromisoformat(raw)
+        day = datetime.date.fromisoformat(raw)
     except ValueError:
         return None
+    return day if exports.FIRST_YEAR <= day.year <= exports.LAST_YEAR else None
 
 
 def _site(raw: str):

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 FORMATS = ("csv", "xlsx")
 MAX_PERIOD_DAYS = 400
+# Dates typed outside these years are typing mistakes (and 9999-12-31 has no next day).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -166,9 +168,10 @@ def parse_period(params, today: datetime.date | None = None) -> tuple[datetime.d
 def _date(raw: str) -> datetime.date | None:
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
-            return datetime.datetime.strptime(raw, pattern).date()
+            day = datetime.datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
+        return day if FIRST_YEAR <= day.year <= LAST_YEAR else None
     return None
 
 

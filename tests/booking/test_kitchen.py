@@ -104,6 +104,8 @@ def test_bad_kitchen_parameters_show_a_page_not_an_error(canteen):  # noqa: F811
         "?site=abc",
         "?site=99999999999",
         "?jour=2027-13-01&format=xx",
+        "?jour=9999-12-31",
+        "?jour=0001-01-01",
     ):
         assert client.get("/Clairoix/gestion/cuisine/" + query).status_code == 200
         assert client.get("/Clairoix/gestion/cuisine/semaine/" + query).status_code == 200

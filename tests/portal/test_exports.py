@@ -149,6 +149,7 @@ def test_ledger_files_documents_with_lines_and_payments_by_mode(blanchard):
         {"du": "2026-09-30", "au": "2026-09-01"},
         {"du": "x"},
         {"du": "2020-01-01", "au": "2026-01-01"},
+        {"du": "9999-01-01", "au": "9999-12-31"},
     ],
 )
 def test_a_bad_period_says_why_and_gives_no_file(canteen, query):  # noqa: F811
