@@ -7,7 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from booking import admin_views, services
+from booking import admin_views, prices, services
 from booking.models import (
     WEEKDAY_CHOICES,
     Closure,
@@ -77,6 +77,12 @@ class PriceInline(EurosReadonlyMixin, admin.TabularInline):
 class MealKindAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     list_display = ("name", "service", "is_exceptional")
     inlines = [PriceInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Price:
+            prices.save_price_formset(formset=formset, actor=request.user)
+        else:
+            super().save_formset(request, form, formset, change)
 
 
 @admin.register(Site)

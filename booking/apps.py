@@ -24,12 +24,11 @@ class BookingConfig(AppConfig):
             ("service", _("Service créé"), setup_checks.has_service, "service/"),
             ("prices", _("Tarifs des repas"), setup_checks.has_prices, "mealkind/"),
             ("sites", _("Sites et places"), setup_checks.has_sites, "site/"),
-            ("school_year", _("Année scolaire"), setup_checks.has_school_year, "schoolyear/"),
+            ("school_year", _("Année scolaire"), setup_checks.has_school_year, None),
         ]
         for order, (key, label, done, page) in enumerate(steps, start=1):
-            register_setup_step(
-                key=key, label=label, done=done, path=f"admin/booking/{page}", order=order * 10
-            )
+            path = f"admin/booking/{page}" if page else "gestion/annee-scolaire/"
+            register_setup_step(key=key, label=label, done=done, path=path, order=order * 10)
 
         from booking import home
         from portal.home import register_home_panel
@@ -37,7 +36,10 @@ class BookingConfig(AppConfig):
 
         register_home_panel("booking_services", "booking/home_panel.html", home.home_summaries, 20)
 
-        from portal.gestion import register_menu_entry
+        from booking import dashboard, journal
+
+        journal.register_actions()
+        from portal.gestion import register_dashboard_panel, register_menu_entry
 
         register_menu_entry(
             key="kitchen",
@@ -78,3 +80,38 @@ class BookingConfig(AppConfig):
         register_action(school_year.OPEN_ACTION, _("Année scolaire ouverte"))
         register_reservations_page("booking:services")
         register_service_page("planning", _("Réservation"), "booking:planning", 10)
+        register_dashboard_panel(
+            key="next_day",
+            template="booking/gestion/panel_next_day.html",
+            context=dashboard.next_day_panel,
+            permission="booking.view_reservation",
+            order=10,
+        )
+        register_dashboard_panel(
+            key="month_meals",
+            template="booking/gestion/panel_month.html",
+            context=dashboard.month_panel,
+            permission="booking.view_reservation",
+            order=20,
+        )
+        from portal.exports import register_export
+
+        register_export(
+            key="reservations",
+            label=_("Réservations"),
+            description=_(
+                "Chaque repas réservé (ou en attente de paiement) de la période : enfant, "
+                "foyer, site, repas, tarif, commande."
+            ),
+            url_name="gestion_export_reservations",
+            permission="booking.view_reservation",
+            order=20,
+        )
+        register_export(
+            key="kitchen",
+            label=_("Effectifs cuisine"),
+            description=_("Le nombre d'enfants par jour, site et repas sur la période."),
+            url_name="gestion_export_kitchen",
+            permission="booking.view_kitchen_list",
+            order=30,
+        )

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from booking import billing, selectors
+from booking import billing, journal, selectors
 from booking.models import Closure, Enrolment, Reservation, Service
 from booking.services import lock_site_days
 from ledger import services as ledger
@@ -221,6 +221,9 @@ def _close(service, days, reason, closed_by, now) -> ClosureResult:
             )
             closure.cancelled_reservations, closure.credited_amount = count, amount
             closure.families = len(families)
+    journal.record_closure(
+        actor=closed_by, service=service, days=days, reason=reason, result=result
+    )
     return result
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from booking import journal
 from booking.models import Order, Reservation, Service
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
@@ -90,6 +91,13 @@ def issue_correcting_credit_note(
             cancels=invoice,
         )
         correction = Correction(credit_note=credit_note)
+        journal.record_correction(
+            actor=issued_by,
+            household=household,
+            invoice=invoice,
+            credit_note=credit_note,
+            reason=reason,
+        )
         service = Service.objects.filter(code=service_code).first()
         order_id = _order_id(invoice.order_reference)
         upcoming = [line for line in chosen if line.day >= today]

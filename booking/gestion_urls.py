@@ -2,11 +2,19 @@
 
 URL names are flat with a `gestion_` prefix; views extend "gestion/base.html" and check
 their permission with portal.roles.staff_permission; the menu entry is registered in
-booking/apps.py (portal.gestion.register_menu_entry)."""
+booking/apps.py (portal.gestion.register_menu_entry). The kitchen list itself keeps its
+historical name `booking:kitchen` (gestion/cuisine/, booking/urls.py)."""
 
 from django.urls import path
 
-from booking import closures_views, mailing_views, new_family_views, school_year_views
+from booking import (
+    closures_views,
+    exports_views,
+    kitchen_views,
+    mailing_views,
+    new_family_views,
+    school_year_views,
+)
 
 urlpatterns = [
     path("familles/nouvelle/", new_family_views.new_family, name="gestion_new_family"),
@@ -19,5 +27,16 @@ urlpatterns = [
         "annee-scolaire/preparer/",
         school_year_views.school_year_action,
         name="gestion_school_year_action",
+    ),
+    path("cuisine/semaine/", kitchen_views.kitchen_week, name="gestion_kitchen_week"),
+    path(
+        "exports/effectifs-cuisine/",
+        kitchen_views.kitchen_counts_export,
+        name="gestion_export_kitchen",
+    ),
+    path(
+        "exports/reservations/",
+        exports_views.reservations_export,
+        name="gestion_export_reservations",
     ),
 ]

@@ -1,59 +1,14 @@
-"""Commune staff pages: the kitchen list, and booking on behalf of a family."""
-
-import csv
-import datetime
+"""Commune staff pages: booking on behalf of a family (the kitchen list: kitchen_views.py)."""
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking import selectors, services
 from booking.views import planning_after_buttons
 from portal.roles import staff_permission
 from portal.selectors import household_by_id
-
-
-@staff_permission("booking.view_kitchen_list")
-def kitchen(request):
-    try:
-        day = datetime.date.fromisoformat(request.GET.get("jour", ""))
-    except ValueError:
-        day = timezone.localdate()
-    site = selectors.site_by_id(request.GET.get("site", ""))
-    groups = selectors.kitchen_list(day, site)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="cuisine-{day:%Y-%m-%d}.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 with accents right
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(["Date", "Site", "Repas", "Nom", "Prénom", "Classe", "Groupe"])
-        for (meal_site, meal_kind), children in groups.items():
-            for child, group in children:
-                writer.writerow(
-                    [
-                        f"{day:%d/%m/%Y}",
-                        meal_site.name,
-                        meal_kind.name,
-                        child.last_name,
-                        child.first_name,
-                        child.class_name,
-                        group,
-                    ]
-                )
-        return response
-    return render(
-        request,
-        "booking/kitchen.html",
-        {
-            "day": day,
-            "site": site,
-            "sites": selectors.sites(),
-            "groups": groups,
-            "children_total": sum(len(children) for children in groups.values()),
-        },
-    )
 
 
 @staff_permission("booking.book_for_family")

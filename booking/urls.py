@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import staff_views, views
+from booking import kitchen_views, staff_views, views
 
 app_name = "booking"
 
@@ -10,7 +10,7 @@ urlpatterns = [
     path("reservations/<slug:service_code>/reservation/", views.planning, name="planning"),
     path("reservations/<slug:service_code>/recapitulatif/", views.recap, name="recap"),
     path("reservations/<slug:service_code>/valider/", views.validate, name="validate"),
-    path("gestion/cuisine/", staff_views.kitchen, name="kitchen"),
+    path("gestion/cuisine/", kitchen_views.kitchen, name="kitchen"),
     path(
         "gestion/foyers/<int:household_id>/<slug:service_code>/",
         staff_views.agent_planning,

@@ -6,7 +6,7 @@ ledger/apps.py (portal.gestion.register_menu_entry)."""
 
 from django.urls import path
 
-from ledger import unpaid_views
+from ledger import exports_views, unpaid_views
 
 urlpatterns = [
     path("impayes/", unpaid_views.unpaid_list, name="gestion_unpaid"),
@@ -21,4 +21,10 @@ urlpatterns = [
         unpaid_views.reminder_letter,
         name="gestion_reminder_letter",
     ),
+    path(
+        "exports/factures-avoirs/",
+        exports_views.documents_export,
+        name="gestion_export_documents",
+    ),
+    path("exports/reglements/", exports_views.payments_export, name="gestion_export_payments"),
 ]

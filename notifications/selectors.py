@@ -1,5 +1,6 @@
 """Reads on the outbox for the workspace: what was sent to a family, what failed."""
 
+from django.db.models import Count
 from django.db.models.functions import Lower
 
 from notifications.models import OutboxEmail
@@ -23,3 +24,16 @@ def emails_to(*, addresses: list[str], limit: int = 30) -> list[OutboxEmail]:
 def emails_by_ids(*, ids: list[int]) -> list[OutboxEmail]:
     """Rows by id (the e-mails of one bulk sending), in id order: one query."""
     return list(OutboxEmail.objects.filter(pk__in=ids).only(*_LISTED).order_by("pk"))
+
+
+def failed_emails(*, limit: int = 5) -> dict:
+    """E-mails given up on: how many, and the latest `limit` (recipient, subject, error)."""
+    failed = OutboxEmail.objects.filter(status=OutboxEmail.Status.FAILED)
+    return {
+        "count": failed.aggregate(n=Count("id"))["n"],
+        "latest": list(
+            failed.order_by("-created_at").only(
+                "to_email", "subject", "last_error", "created_at", "attempts"
+            )[:limit]
+        ),
+    }

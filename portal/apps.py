@@ -23,11 +23,12 @@ class PortalConfig(AppConfig):
             key="families",
             label=_("Premières familles"),
             done=lambda: selectors.count_households() > 0,
-            path="admin/portal/household/add/",
+            path="gestion/familles/nouvelle/",
             order=60,
         )
 
-        from portal.gestion import register_menu_entry
+        from portal import dashboard
+        from portal.gestion import register_dashboard_panel, register_menu_entry
 
         register_menu_entry(
             key="home",
@@ -56,6 +57,26 @@ class PortalConfig(AppConfig):
         household_sections.register()
 
         register_menu_entry(
+            key="exports",
+            label=_("Exports"),
+            url_name="gestion_exports",
+            permission="portal.view_household",
+            order=80,
+        )
+        from portal.exports import register_export
+
+        register_export(
+            key="families",
+            label=_("Familles"),
+            description=_(
+                "Chaque foyer : adresse, responsables (adresse mail, portable), enfants."
+            ),
+            url_name="gestion_export_families",
+            permission="portal.view_household",
+            order=10,
+            period=False,
+        )
+        register_menu_entry(
             key="journal",
             label=_("Journal"),
             url_name="gestion_journal",
@@ -68,4 +89,18 @@ class PortalConfig(AppConfig):
             url_name="admin:index",
             permission="booking.change_service",
             order=100,
+        )
+        register_dashboard_panel(
+            key="messages",
+            template="portal/gestion/panel_messages.html",
+            context=dashboard.messages_panel,
+            permission="portal.view_contactmessage",
+            order=60,
+        )
+        register_dashboard_panel(
+            key="emails",
+            template="portal/gestion/panel_emails.html",
+            context=dashboard.emails_panel,
+            permission="portal.view_household",
+            order=70,
         )

@@ -16,4 +16,6 @@ urlpatterns = [
     ),
     path("messages/", messages_views.inbox, name="gestion_messages"),
     path("messages/<int:message_id>/", messages_views.message_detail, name="gestion_message"),
+    path("exports/", gestion_views.exports_page, name="gestion_exports"),
+    path("exports/familles/", gestion_views.families_export, name="gestion_export_families"),
 ]

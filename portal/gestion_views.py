@@ -1,9 +1,11 @@
 """The staff workspace's own pages: the Tableau de bord (panels from every app) and the
 journal of staff actions."""
 
+from django.db.models import Prefetch
 from django.shortcuts import render
 
-from portal import gestion, journal
+from portal import exports, gestion, journal
+from portal.models import Child, Guardian, Household
 from portal.roles import staff_permission
 
 
@@ -48,4 +50,72 @@ def journal_page(request):
             "household": household,
             "households": journal.journal_households(),
         },
+    )
+
+
+@staff_permission("portal.view_household")
+def exports_page(request):
+    """Exports: every file the agent may download, with its period."""
+    first, last = exports.parse_period({})
+    return render(
+        request,
+        "portal/gestion/exports.html",
+        {"exports": exports.exports_for(request.user), "first": first, "last": last},
+    )
+
+
+FAMILY_HEADERS = [
+    "Foyer",
+    "N° rue",
+    "Nom voie",
+    "Complément d'adresse",
+    "Code postal",
+    "Commune",
+    "Domicile",
+    "Responsable 1",
+    "Adresse mail 1",
+    "Portable 1",
+    "Responsable 2",
+    "Adresse mail 2",
+    "Portable 2",
+    "Enfants",
+]
+
+
+@staff_permission("portal.view_household")
+def families_export(request):
+    """Every household with its guardians and children (3 queries)."""
+    households = Household.objects.prefetch_related(
+        Prefetch("guardians", queryset=Guardian.objects.select_related("user").order_by("rank")),
+        Prefetch("children", queryset=Child.objects.order_by("birth_date", "first_name")),
+    ).order_by("name", "pk")
+    rows = []
+    for household in households:
+        guardians = list(household.guardians.all())[:2]
+        people = []
+        for guardian in guardians:
+            people += [guardian.user.get_full_name(), guardian.user.email, guardian.mobile_phone]
+        people += [""] * (6 - len(people))
+        children = ", ".join(
+            f"{child.first_name} {child.last_name.upper()}" for child in household.children.all()
+        )
+        rows.append(
+            [
+                household.name,
+                household.street_number,
+                household.street_name,
+                household.address_complement,
+                household.postal_code,
+                household.city,
+                household.home_phone,
+                *people,
+                children,
+            ]
+        )
+    return exports.export_response(
+        exports.export_format(request.GET),
+        filename="familles",
+        title="Familles",
+        headers=FAMILY_HEADERS,
+        rows=rows,
     )

@@ -98,3 +98,8 @@ def journal_entry(*, entry_id: int, action: str | None = None) -> JournalEntry |
 def entries_with_token(*, action: str, token: str) -> list[JournalEntry]:
     """The rows of `action` whose details carry this idempotency token, oldest first."""
     return list(JournalEntry.objects.filter(action=action, details__token=token).order_by("pk"))
+
+
+def journal_entry_exists(*, action: str, details: dict) -> bool:
+    """Whether a row of that action already carries these details (a retried write)."""
+    return JournalEntry.objects.filter(action=action, details__contains=details).exists()

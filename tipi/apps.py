@@ -23,3 +23,16 @@ class TipiConfig(AppConfig):
 
         # The pending card payment, under each service's menu and on its home card.
         register_service_notice("tipi/service_notice.html")
+
+        from portal.gestion import register_dashboard_panel
+        from tipi import dashboard, journal
+
+        journal.register_actions()
+
+        register_dashboard_panel(
+            key="payments",
+            template="tipi/gestion/panel_payments.html",
+            context=dashboard.payments_panel,
+            permission="tipi.view_paymentoperation",
+            order=50,
+        )

@@ -10,7 +10,7 @@ import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from tipi import payfip, services
+from tipi import journal, payfip, services
 from tipi.models import PaymentOperation
 from tipi.services import _apply_payment, _event
 
@@ -55,6 +55,9 @@ def record_manual_payment(
                 source="validation manuelle",
                 actor=agent,
                 reason=reason,
+            )
+            journal.record_manual_validation(
+                actor=agent, operation=operation, numauto=numauto, reason=reason
             )
         else:
             _event(operation, "manual_refused", f"{refusal} — {reason}", agent)

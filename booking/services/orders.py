@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from booking import billing, one_meal, selectors
+from booking import billing, journal, one_meal, selectors
 from booking.models import Order, OrderLine, Reservation, Service
 from booking.services.rules import (
     DRAFT_LIFETIME,
@@ -239,7 +239,7 @@ def book_for_household(
     """A commune agent books or cancels for a family ("réalisé par" the agent): the draft
     and its validation in one transaction, the amount on the family's account. Past the
     deadlines only with a reason (ReasonRequired otherwise); OrderRefused as draft_order
-    and validate_order raise it."""
+    and validate_order raise it. The journal row is written in the same transaction."""
     reason = reason.strip()
     if overrides_deadlines and not reason:
         raise ReasonRequired()
@@ -254,7 +254,17 @@ def book_for_household(
             overrides_deadlines=overrides_deadlines,
             on_behalf_reason=reason,
         )
-        return validate_order(order=order, household=household, now=now, allow_debit=True)
+        order = validate_order(order=order, household=household, now=now, allow_debit=True)
+        actions = list(OrderLine.objects.filter(order=order).values_list("action", flat=True))
+        journal.record_on_behalf(
+            actor=agent,
+            household=household,
+            service=service,
+            order=order,
+            added=actions.count(OrderLine.Action.ADD),
+            cancelled=actions.count(OrderLine.Action.CANCEL),
+        )
+        return order
 
 
 def queue_confirmation(order, additions, cancellations):

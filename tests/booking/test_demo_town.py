@@ -11,8 +11,8 @@ from django.utils import timezone
 from booking.models import Reservation
 from ledger import selectors
 from ledger.models import Document
-from portal.models import ContactMessage, Household
 from portal.management.commands.load_demo import demo_loaders
+from portal.models import ContactMessage, Household
 
 
 def load_all(commune):

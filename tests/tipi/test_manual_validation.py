@@ -8,6 +8,7 @@ import html
 
 from django.utils import timezone
 
+from portal.models import JournalEntry
 from tests.factories import PASSWORD, UserFactory
 from tests.tipi.conftest import REFUSED_CARD, Browser, free_cells
 from tests.tipi.test_end_to_end import documents
@@ -85,6 +86,8 @@ def test_a_refused_payment_cannot_be_validated_by_hand(live, settings):
     assert documents(live) == []
     ((who, why),) = refusals(live, operation)
     assert who == "MAIRIE Agnès" and "Ticket présenté par M. BLANCHARD" in why
+    with live.in_commune():
+        assert not JournalEntry.objects.exists()  # refused: no staff change to journal
 
 
 def test_an_abandoned_payment_cannot_be_validated_by_hand(live, settings):
@@ -132,3 +135,10 @@ def test_an_operation_the_treasury_no_longer_knows_is_validated_by_hand(live, se
         assert operation.validated_by.email == "agent@clairoix.test"
         kinds = list(operation.events.values_list("kind", flat=True))
     assert kinds[-2:] == ["expired", "paid_manually"]
+    # The staff journal says who validated what, and why (same transaction as the payment).
+    with live.in_commune():
+        (entry,) = JournalEntry.objects.all()
+        assert entry.action == "tipi.manual_validation" and entry.actor_name == "MAIRIE Agnès"
+        assert entry.household_id == operation.household_id
+        assert "n° d'autorisation 654321" in entry.summary
+        assert entry.summary.endswith("Ticket présenté par M. BLANCHARD")
