@@ -13,7 +13,6 @@ from booking import service_days
 from booking.models import Closure, ExceptionalDay
 from portal import roles
 from tests.booking.bulk import bulk_households
-from tests.booking.conftest import canteen, canteen_2027  # noqa: F401 - fixtures
 from tests.portal.test_gestion import agent_client
 
 FRI = datetime.date(2027, 1, 8)
@@ -22,7 +21,7 @@ TUE = datetime.date(2027, 1, 12)
 THU = datetime.date(2027, 1, 14)
 
 
-def test_the_next_service_day_skips_weekends_holidays_closures_and_days_off(canteen_2027):  # noqa: F811
+def test_the_next_service_day_skips_weekends_holidays_closures_and_days_off(canteen_2027):
     c = canteen_2027
     assert service_days.next_service_day(FRI) == MON  # not Saturday
     assert service_days.next_service_day(TUE) == THU  # Wednesday: no planning group eats
@@ -38,7 +37,7 @@ def test_the_next_service_day_skips_weekends_holidays_closures_and_days_off(cant
     assert service_days.next_service_day(datetime.date(2027, 7, 3)) is None
 
 
-def test_the_kitchen_list_opens_on_the_next_service_day(canteen):  # noqa: F811
+def test_the_kitchen_list_opens_on_the_next_service_day(canteen):
     today = timezone.localdate()
     day = service_days.next_service_day(today)
     bulk_households(canteen, 3, [day])
@@ -51,7 +50,7 @@ def test_the_kitchen_list_opens_on_the_next_service_day(canteen):  # noqa: F811
     assert "Vue de la semaine" in page
 
 
-def test_the_kitchen_exports_open_in_excel_and_openpyxl(canteen):  # noqa: F811
+def test_the_kitchen_exports_open_in_excel_and_openpyxl(canteen):
     day = service_days.next_service_day(timezone.localdate())
     bulk_households(canteen, 2, [day])
     client, _user = agent_client(roles.AGENT)
@@ -76,7 +75,7 @@ def test_the_kitchen_exports_open_in_excel_and_openpyxl(canteen):  # noqa: F811
     assert values[1][5] == "CE1"
 
 
-def test_the_week_view_counts_children_per_day_and_its_file(canteen):  # noqa: F811
+def test_the_week_view_counts_children_per_day_and_its_file(canteen):
     first = service_days.next_service_day(timezone.localdate())
     second = service_days.next_service_day(first)
     monday = first - datetime.timedelta(days=first.weekday())
@@ -97,7 +96,7 @@ def test_the_week_view_counts_children_per_day_and_its_file(canteen):  # noqa: F
     ]
 
 
-def test_bad_kitchen_parameters_show_a_page_not_an_error(canteen):  # noqa: F811
+def test_bad_kitchen_parameters_show_a_page_not_an_error(canteen):
     client, _user = agent_client(roles.AGENT)
     for query in (
         "?jour=31/02/2027",
@@ -111,7 +110,7 @@ def test_bad_kitchen_parameters_show_a_page_not_an_error(canteen):  # noqa: F811
         assert client.get("/Clairoix/gestion/cuisine/semaine/" + query).status_code == 200
 
 
-def test_the_kitchen_pages_cost_the_same_queries_at_10_and_500_households(canteen):  # noqa: F811
+def test_the_kitchen_pages_cost_the_same_queries_at_10_and_500_households(canteen):
     day = service_days.next_service_day(timezone.localdate())
     client, _user = agent_client(roles.AGENT)
     counts = {}

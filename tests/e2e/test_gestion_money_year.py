@@ -12,7 +12,8 @@ pytestmark = pytest.mark.e2e
 BERTRAND = "bertrand.blanchard@example.org"
 
 # Run in the demo's database: BLANCHARD (4,70 € in credit) books Maxime and Léa on the
-# first day the grid lets them, 9,40 € on the account: 1 family in debit, 2 meals to close.
+# first day the grid lets them (9,40 €: BLANCHARD in debit); the demo town's families
+# eat that day too, so the script also says what a closure of the day must cancel.
 BOOK_TWO_MEALS = """
 from django_tenants.utils import schema_context
 from booking import selectors, services
@@ -37,16 +38,30 @@ with schema_context(Commune.objects.get(slug="Clairoix").schema_name):
     )
     services.validate_order(order=order, household=household, allow_debit=True)
     print("DAY=" + day.isoformat())
+    # What a closure of that day must cancel: the demo town's families eat that day too.
+    from booking.models import Reservation
+    from ledger.money import format_euros
+
+    booked = Reservation.objects.filter(day=day, meal_kind__service=service).exclude(
+        status="cancelled"
+    )
+    print("MEALS=%d" % booked.count())
+    print("FAMILIES=%d" % booked.values("child__household").distinct().count())
+    print("EUROS=" + format_euros(sum(r.unit_price for r in booked)))
 """
 
 
 def book_two_meals(product):
+    """The day BLANCHARD booked, and what that day holds for every family: meals, families,
+    euros."""
     output = product.manage("shell", "-c", BOOK_TWO_MEALS).stdout
-    return re.search(r"DAY=(\d{4}-\d\d-\d\d)", output).group(1)
+    found = dict(re.findall(r"^(DAY|MEALS|FAMILIES|EUROS)=(.*)$", output, re.M))
+    return found["DAY"], found["MEALS"], found["FAMILIES"], found["EUROS"]
 
 
 def test_declare_a_closure(staff_walk, staff_login):
-    day = book_two_meals(staff_walk.product)
+    day, meals, families, euros = book_two_meals(staff_walk.product)
+    assert int(meals) >= 2 and int(families) >= 1
     page = staff_login("Agent", path="gestion/fermetures/")
     staff_walk.shot("fermetures")
     page.get_by_role("link", name="Déclarer une fermeture").click()
@@ -54,15 +69,17 @@ def test_declare_a_closure(staff_walk, staff_login):
     page.get_by_label("Jour fermé (ou premier jour)").fill(day)
     page.get_by_label("Motif").fill("grève")
     page.get_by_role("button", name="Voir ce qui sera annulé").click()
-    expect(page.locator("#preview-reservations")).to_have_text("2")
-    expect(page.locator("#preview-families")).to_have_text("1")
-    expect(page.locator("#preview-euros")).to_have_text("9,40\u00a0€")
+    expect(page.locator("#preview-reservations")).to_have_text(meals)
+    expect(page.locator("#preview-families")).to_have_text(families)
+    expect(page.locator("#preview-euros")).to_have_text(euros)
     staff_walk.shot("apercu")
     page.get_by_role("button", name="Confirmer la fermeture").click()
-    expect(page.get_by_text("Fermeture enregistrée : 1 jour(s), 2 réservation(s)")).to_be_visible()
+    expect(
+        page.get_by_text(f"Fermeture enregistrée : 1 jour(s), {meals} réservation(s)")
+    ).to_be_visible()
     row = page.locator("#closures-upcoming tbody tr").first
     expect(row).to_contain_text("grève")
-    expect(row).to_contain_text("9,40\u00a0€")
+    expect(row).to_contain_text(euros)
     expect(row).to_contain_text("CANTINE Agnès")
     staff_walk.shot("fermee")
     notice = staff_walk.product.wait_for_email(BERTRAND, "fermeture")
@@ -79,8 +96,9 @@ def test_send_a_reminder(staff_walk, staff_login):
     page.get_by_role("button", name="Relancer les familles cochées").click()
     expect(page.get_by_text("1 relance(s) envoyée(s), 1 e-mail(s)")).to_be_visible()
     staff_walk.shot("relancee")
+    blanchard = page.locator("#unpaid tbody tr", has_text="BLANCHARD")
     with page.expect_download() as download:
-        page.locator("#unpaid tbody tr").first.get_by_role("link").click()
+        blanchard.get_by_role("link", name=re.compile(r"^[0-9]{2}.[0-9]{2}.[0-9]{4}$")).click()
     path = download.value.path()
     assert open(path, "rb").read(4) == b"%PDF"
     with page.expect_download() as download:

@@ -9,7 +9,6 @@ import pytest
 from django.contrib import admin
 
 from portal import roles
-from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.factories import UserFactory
 from tests.ledger.factories import invoice, meal
 from tests.portal.test_roles import login
@@ -79,7 +78,7 @@ def problems_of(url: str, content: str) -> list[str]:
 
 
 @pytest.fixture
-def admin_world(canteen, blanchard):  # noqa: F811 - fixture
+def admin_world(canteen, blanchard):
     """A row of each kind the admin lists: an invoice, a card payment with its history."""
     maxime = blanchard.household.children.get(first_name="Maxime")
     invoice(blanchard, [meal(maxime, datetime.date(2026, 3, 2))])

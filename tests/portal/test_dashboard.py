@@ -10,8 +10,8 @@ from django.utils import timezone
 from booking import service_days
 from notifications.models import OutboxEmail
 from portal import roles
+from portal.models import ContactMessage
 from tests.booking.bulk import bulk_households
-from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.portal.test_gestion import agent_client
 from tests.tipi.factories import order_with_payment
 
@@ -31,7 +31,7 @@ def meal_days(today):
     return sorted(days)
 
 
-def test_the_dashboard_shows_every_panel_with_real_figures(canteen, blanchard):  # noqa: F811
+def test_the_dashboard_shows_every_panel_with_real_figures(canteen, blanchard):
     today = timezone.localdate()
     days = meal_days(today)
     bulk_households(canteen, 4, days)
@@ -59,11 +59,15 @@ def test_the_dashboard_shows_every_panel_with_real_figures(canteen, blanchard): 
     owed = f"{4.70 * len(days) * 2:.2f}".replace(".", ",")
     assert "2 foyers" in html and f"Total dû : {owed}" in html
     assert "1 paiement en cours" in html and "1 sans réponse du Trésor" in html
-    assert "4 messages cette semaine" in html
+    assert "4 nouveaux messages" in html
+    # A message an agent has taken is no longer new.
+    taken = ContactMessage.objects.order_by("pk").first()
+    ContactMessage.objects.filter(pk=taken.pk).update(status=ContactMessage.Status.IN_PROGRESS)
+    assert "3 nouveaux messages" in dashboard(client)[0]
     assert "1 e-mail en échec" in html and "perdu@example.org" in html
 
 
-def test_each_role_sees_the_panels_of_its_rights(canteen):  # noqa: F811
+def test_each_role_sees_the_panels_of_its_rights(canteen):
     agent, _ = agent_client(roles.AGENT)
     html = agent.get("/Clairoix/gestion/").content.decode()
     assert "Prochain jour de service" in html
@@ -75,7 +79,7 @@ def test_each_role_sees_the_panels_of_its_rights(canteen):  # noqa: F811
 
 
 @pytest.mark.parametrize("role", [roles.ADMINISTRATEUR, roles.AGENT])
-def test_the_dashboard_costs_the_same_queries_at_10_and_500_households(canteen, role):  # noqa: F811
+def test_the_dashboard_costs_the_same_queries_at_10_and_500_households(canteen, role):
     today = timezone.localdate()
     days = meal_days(today)
     client, _user = agent_client(role)

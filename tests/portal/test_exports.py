@@ -15,7 +15,6 @@ from openpyxl import load_workbook
 from booking import service_days
 from portal import exports, roles
 from tests.booking.bulk import bulk_households
-from tests.booking.conftest import canteen  # noqa: F401 - fixture
 from tests.ledger.factories import ServiceBookFactory, at, invoice, manual_statement, meal, payment
 from tests.portal.test_gestion import agent_client
 
@@ -55,7 +54,7 @@ def test_the_shared_writer_speaks_french_to_excel():
     assert text == '\ufeffMontant;Jour;Nom\r\n4,70;18/12/2017;"Zoé; « la grande »"\r\n'
 
 
-def test_the_exports_page_lists_what_each_role_may_download(canteen):  # noqa: F811
+def test_the_exports_page_lists_what_each_role_may_download(canteen):
     agent, _ = agent_client(roles.AGENT)
     html = agent.get(BASE).content.decode()
     assert "Familles" in html and "Réservations" in html and "Effectifs cuisine" in html
@@ -68,7 +67,7 @@ def test_the_exports_page_lists_what_each_role_may_download(canteen):  # noqa: F
     assert 'type="date"' in html and "CSV pour Excel" in html and "XLSX" in html
 
 
-def test_families_file(canteen, blanchard, dupont):  # noqa: F811
+def test_families_file(canteen, blanchard, dupont):
     client, _ = agent_client(roles.AGENT)
     rows = read_csv(client.get(BASE + "familles/"))
     assert rows[0][:2] == ["Foyer", "N° rue"] and rows[0][-1] == "Enfants"
@@ -81,7 +80,7 @@ def test_families_file(canteen, blanchard, dupont):  # noqa: F811
     assert sheet[0][0] == "Foyer" and {row[0] for row in sheet[1:]} == {"BLANCHARD", "DUPONT"}
 
 
-def test_reservations_and_kitchen_counts_files(canteen):  # noqa: F811
+def test_reservations_and_kitchen_counts_files(canteen):
     first = service_days.next_service_day(timezone.localdate())
     second = service_days.next_service_day(first)
     bulk_households(canteen, 3, [first, second])
@@ -152,7 +151,7 @@ def test_ledger_files_documents_with_lines_and_payments_by_mode(blanchard):
         {"du": "9999-01-01", "au": "9999-12-31"},
     ],
 )
-def test_a_bad_period_says_why_and_gives_no_file(canteen, query):  # noqa: F811
+def test_a_bad_period_says_why_and_gives_no_file(canteen, query):
     client, _ = agent_client(roles.ADMINISTRATEUR)
     for path in ("reservations/", "effectifs-cuisine/", "factures-avoirs/", "reglements/"):
         response = client.get(BASE + path, query)
@@ -161,7 +160,7 @@ def test_a_bad_period_says_why_and_gives_no_file(canteen, query):  # noqa: F811
     assert "message-error" in page
 
 
-def test_every_export_costs_the_same_queries_at_10_and_500_households(canteen):  # noqa: F811
+def test_every_export_costs_the_same_queries_at_10_and_500_households(canteen):
     day = service_days.next_service_day(timezone.localdate())
     client, _ = agent_client(roles.ADMINISTRATEUR)
     today = timezone.localdate()
