@@ -9,12 +9,20 @@ import pytest
 from booking import closures, selectors, service_days, services
 from booking.models import Closure, Reservation
 from ledger import selectors as ledger_selectors
-from ledger import services as ledger_services
-from ledger.models import CreditNote, Document
+from ledger.models import CreditNote
 from notifications.models import OutboxEmail
 from portal.models import JournalEntry
 from tests.booking.factories import EnrolmentFactory, SiteFactory
-from tests.booking.test_closures import MON, NOW, THU, TUE, book_and_pay, cell, key
+from tests.booking.test_closures import (
+    MON,
+    NOW,
+    THU,
+    TUE,
+    book_and_pay,
+    cell,
+    key,
+    paid_late_monday_stays_credit,
+)
 from tests.factories import UserFactory
 from tests.portal.factories import ChildFactory
 
@@ -166,21 +174,8 @@ def test_a_held_order_on_the_closed_site_keeps_its_payment_as_credit(
     assert (result.reservations, result.held) == (0, 1)
     assert Reservation.objects.get(child=zoe).status == Reservation.Status.HELD
 
-    ledger_services.record_payment(
-        household=blanchard.household,
-        service_code="cant",
-        amount=Decimal("9.40"),
-        mode="card",
-        recorded_by=blanchard.user,
-        idempotency_key="late-card",
-    )
-    confirmation = services.confirm_held_order(order=order)
-    assert [line.day for line in confirmation.dropped] == [MON]
-    assert list(
-        Reservation.objects.filter(child=c.maxime, status="confirmed").values_list("day", flat=True)
-    ) == [TUE]
-    assert Document.objects.get(kind="FA").total == Decimal("4.70")
-    assert ledger_selectors.balance(blanchard.household, "cant") == Decimal("4.70")
+    # Paid afterwards: Tuesday is booked, Monday's 4,70 € stays as credit.
+    paid_late_monday_stays_credit(blanchard, order, c.maxime)
 
 
 def test_overlapping_closures(two_sites, agent):
