@@ -147,6 +147,7 @@ class ClosureAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     list_display = (
         "day",
         "service",
+        "site_display",
         "reason",
         "cancelled_reservations",
         "credited_display",
@@ -154,9 +155,10 @@ class ClosureAdmin(EurosReadonlyMixin, admin.ModelAdmin):
         "closed_at",
     )
     list_filter = ("service",)
-    list_select_related = ("service", "closed_by")
+    list_select_related = ("service", "site", "closed_by")
     readonly_fields = [
         "service",
+        "site",
         "day",
         "reason",
         "closed_by",
@@ -168,6 +170,10 @@ class ClosureAdmin(EurosReadonlyMixin, admin.ModelAdmin):
     @admin.display(description=_("montant crédité"), ordering="credited_amount")
     def credited_display(self, obj):
         return format_euros(obj.credited_amount)
+
+    @admin.display(description=_("site"), ordering="site__name")
+    def site_display(self, obj):
+        return obj.site.name if obj.site else _("Tous les sites")
 
     def has_change_permission(self, request, obj=None):
         return False  # a closure's consequences are issued: delete it to re-open the day

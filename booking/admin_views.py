@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from booking import closures, corrections
-from booking.models import Service
+from booking.models import Service, Site
 from ledger import selectors as ledger_selectors
 from ledger.admin_forms import CorrectingCreditNoteForm
 from ledger.forms import DATE_FORMATS
@@ -34,6 +34,13 @@ class ClosureForm(forms.Form):
         input_formats=DATE_FORMATS,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Vide : un seul jour."),
+    )
+    sites = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Sites fermés"),
+        queryset=Site.objects.order_by("name"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Aucun coché : tous les sites."),
     )
     reason = forms.CharField(
         label=gettext_lazy("Motif"),
@@ -58,12 +65,16 @@ def closure_steps(request, form, *, done_url: str):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            previewed = f"{data['service'].pk}:{data['day']}:{data['last_day'] or data['day']}"
+            sites = sorted(data["sites"], key=lambda site: site.pk)
+            previewed = (
+                f"{data['service'].pk}:{data['day']}:{data['last_day'] or data['day']}"
+            ) + (f":{','.join(str(site.pk) for site in sites)}" if sites else "")
             if "confirm" in request.POST and request.POST.get("previewed") == previewed:
                 result = closures.close_day(
                     service=data["service"],
                     day=data["day"],
                     last_day=data["last_day"],
+                    sites=sites,
                     reason=data["reason"],
                     closed_by=request.user,
                 )
@@ -83,7 +94,7 @@ def closure_steps(request, form, *, done_url: str):
                 )
                 return redirect(done_url), None, ""
             preview = closures.preview_closure(
-                service=data["service"], day=data["day"], last_day=data["last_day"]
+                service=data["service"], day=data["day"], last_day=data["last_day"], sites=sites
             )
             if not preview.days:
                 form.add_error(None, _("Ces jours sont déjà fermés."))

@@ -19,9 +19,11 @@ PAST_SHOWN = 100
 def _closure_lists():
     """Closures to come (all) and past (the latest PAST_SHOWN): two queries."""
     today = timezone.localdate()
-    rows = Closure.objects.select_related("service", "closed_by")
-    upcoming = list(rows.filter(day__gte=today).order_by("day", "service__name"))
-    past = list(rows.filter(day__lt=today).order_by("-day", "service__name")[:PAST_SHOWN])
+    rows = Closure.objects.select_related("service", "site", "closed_by")
+    upcoming = list(rows.filter(day__gte=today).order_by("day", "service__name", "site__name"))
+    past = list(
+        rows.filter(day__lt=today).order_by("-day", "service__name", "site__name")[:PAST_SHOWN]
+    )
     return upcoming, past
 
 

@@ -30,17 +30,20 @@ def days_text(days) -> str:
     }
 
 
-def record_closure(*, actor, service, days, reason, result) -> None:
+def record_closure(*, actor, service, days, reason, result, sites=None) -> None:
+    """`sites`: the sites closed; None or empty for every site of the service."""
+    sites = list(sites or ())
     record_staff_action(
         actor=actor,
         action=CLOSURE,
         summary=_(
-            "Fermeture %(days)s (%(service)s) : %(reason)s — repas annulés : %(meals)s, "
-            "crédit : %(euros)s, familles : %(families)s"
+            "Fermeture %(days)s (%(service)s, %(sites)s) : %(reason)s — repas annulés : "
+            "%(meals)s, crédit : %(euros)s, familles : %(families)s"
         )
         % {
             "days": days_text(days),
             "service": service.name,
+            "sites": ", ".join(site.name for site in sites) if sites else _("tous les sites"),
             "reason": reason,
             "meals": result.reservations,
             "euros": format_euros(result.euros),
@@ -48,6 +51,7 @@ def record_closure(*, actor, service, days, reason, result) -> None:
         },
         details={
             "service": service.code,
+            "sites": [site.name for site in sites],
             "days": [d.isoformat() for d in sorted(days)],
             "reason": reason,
             "reservations": result.reservations,

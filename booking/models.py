@@ -67,6 +67,14 @@ class Closure(models.Model):
     """A day the commune closes a service (strike, teachers' training day...)."""
 
     service = models.ForeignKey(Service, on_delete=models.CASCADE, verbose_name=_("service"))
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        verbose_name=_("site"),
+        help_text=_("Vide : tous les sites du service."),
+    )
     day = models.DateField(_("jour"))
     reason = models.CharField(_("motif"), max_length=150, blank=True)
     closed_by = models.ForeignKey(
@@ -89,7 +97,17 @@ class Closure(models.Model):
         verbose_name_plural = _("fermetures")
         ordering = ["day"]
         constraints = [
-            models.UniqueConstraint(fields=["service", "day"], name="booking_closure_once")
+            # At most one all-sites closure a day, and one per site and day.
+            models.UniqueConstraint(
+                fields=["service", "day"],
+                condition=models.Q(site__isnull=True),
+                name="booking_closure_once",
+            ),
+            models.UniqueConstraint(
+                fields=["service", "site", "day"],
+                condition=models.Q(site__isnull=False),
+                name="booking_closure_site_once",
+            ),
         ]
 
     def __str__(self):

@@ -37,9 +37,10 @@ def service_days(first: datetime.date, last: datetime.date) -> list[datetime.dat
     for group_days in PlanningGroup.objects.values_list("weekdays", flat=True):
         weekdays.update(group_days)
     closed = set(
-        Closure.objects.filter(service_id__in=services, day__range=(first, last)).values_list(
-            "service_id", "day"
-        )
+        # A closure of some sites leaves the day served at the others.
+        Closure.objects.filter(
+            service_id__in=services, day__range=(first, last), site__isnull=True
+        ).values_list("service_id", "day")
     )
     exceptional = set(
         ExceptionalDay.objects.filter(

@@ -138,8 +138,9 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
         # The state says it ("en attente de paiement"): no reason repeating it.
         return DayCell(day, key, True, "held", True, "", "")
     reserved = reservation is not None
-    if day in rules.closures:
-        return DayCell(day, key, reserved, "closed", True, closed_words(rules.closures[day]), "")
+    closed = rules.closure_reason(enrolment.site_id, day)
+    if closed is not None:
+        return DayCell(day, key, reserved, "closed", True, closed_words(closed), "")
     action = DeadlineRule.Action.CANCEL if reserved else DeadlineRule.Action.BOOK
     cutoff = rules.cutoff(action, day)
     deadline_text = calendar.describe_cutoff(cutoff)

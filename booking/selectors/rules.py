@@ -79,7 +79,8 @@ class ServiceRules:
     deadlines: dict
     capacity_overrides: dict
     exceptional_labels: dict = field(default_factory=dict)  # (meal kind id, day) → label
-    closures: dict = field(default_factory=dict)  # day → reason
+    closures: dict = field(default_factory=dict)  # day → reason (every site)
+    site_closures: dict = field(default_factory=dict)  # (site id, day) → reason (one site)
 
     def calendar_for(self, day) -> calendar.SchoolCalendar | None:
         for school_calendar in self.calendars:
@@ -151,6 +152,14 @@ class ServiceRules:
             return closed_words(self.closures[day])
         return _("pas de repas")
 
+    def closure_reason(self, site_id, day) -> str | None:
+        """Why the service is closed that day at that site (every site, or that one), or
+        None when it is open: the one closure check of the grid, the draft, the re-check
+        under the locks and a late payment's confirmation."""
+        if day in self.closures:
+            return self.closures[day]
+        return self.site_closures.get((site_id, day))
+
     def capacity(self, site, day) -> int:
         override = self.capacity_overrides.get((site.pk, day))
         return site.default_capacity if override is None else override
@@ -163,7 +172,14 @@ class ServiceRules:
 
 def service_rules(service) -> ServiceRules:
     months = open_months(service)
-    closures = dict(Closure.objects.filter(service=service).values_list("day", "reason"))
+    closures, site_closures = {}, {}
+    for site_id, day, reason in Closure.objects.filter(service=service).values_list(
+        "site_id", "day", "reason"
+    ):
+        if site_id is None:
+            closures[day] = reason
+        else:
+            site_closures[(site_id, day)] = reason
     calendars = [
         calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, frozenset(closures))
         for year in SchoolYear.objects.all()
@@ -197,16 +213,24 @@ def service_rules(service) -> ServiceRules:
         capacity_overrides=overrides,
         exceptional_labels=labels,
         closures=closures,
+        site_closures=site_closures,
     )
 
 
 def closed_days(service, first: datetime.date, last: datetime.date) -> dict:
-    """day → reason of the service's closures between two days."""
-    return dict(
-        Closure.objects.filter(service=service, day__range=(first, last)).values_list(
-            "day", "reason"
-        )
-    )
+    """(site id, day) → reason of the service's closures between two days; the site id is
+    None for a closure of every site (ServiceRules.closure_reason reads it the same way)."""
+    return {
+        (site_id, day): reason
+        for site_id, day, reason in Closure.objects.filter(
+            service=service, day__range=(first, last)
+        ).values_list("site_id", "day", "reason")
+    }
+
+
+def is_closed(closed: dict, site_id, day: datetime.date) -> bool:
+    """Whether `closed_days` closes that day at that site (every site, or that one)."""
+    return (None, day) in closed or (site_id, day) in closed
 
 
 def places_taken(site_ids, first: datetime.date, last: datetime.date) -> Counter:

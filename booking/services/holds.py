@@ -94,8 +94,14 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
         )
         # A day closed meanwhile is not booked: its amount, paid, stays as credit.
         closed = selectors.closed_days(order.service, min(days), max(days))
-        dropped = [line for line in additions if line.day in closed]
-        additions = [line for line in additions if line.day not in closed]
+
+        def closed_for(line):
+            enrolment = enrolments.get(line.child_id)
+            site_id = enrolment.site_id if enrolment else None
+            return selectors.is_closed(closed, site_id, line.day)
+
+        dropped = [line for line in additions if closed_for(line)]
+        additions = [line for line in additions if not closed_for(line)]
         if order.status != Order.Status.AWAITING_PAYMENT:
             # The held places were released: take again those that are still free.
             lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)

@@ -49,8 +49,9 @@ class ReasonRequired(Exception):
 def check_addition(rules, enrolment, meal_kind, day, now, taken, overrides_deadlines):
     if meal_kind.service_id != rules.service.pk:
         return _("type de repas inconnu")
-    if day in rules.closures:
-        return _("service fermé ce jour (%(reason)s)") % {"reason": rules.closures[day]}
+    closed = rules.closure_reason(enrolment.site_id, day)
+    if closed is not None:
+        return _("service fermé ce jour (%(reason)s)") % {"reason": closed}
     if not rules.is_planned(meal_kind, enrolment.planning_group, day):
         return _("ce jour n'est pas au planning de l'enfant")
     if not overrides_deadlines and now >= rules.cutoff(DeadlineRule.Action.BOOK, day):

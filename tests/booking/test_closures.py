@@ -194,23 +194,29 @@ def test_a_held_order_paid_after_the_closure_does_not_book_the_closed_day(
     assert "en attente de paiement" in OutboxEmail.objects.get().body_text
 
     # The Treasury page is paid afterwards: Tuesday is booked, Monday's 4,70 € is credit.
+    paid_late_monday_stays_credit(blanchard, order, c.maxime)
+
+
+def paid_late_monday_stays_credit(guardian, order, child):
+    """The held order (Monday and Tuesday, 9,40 €) is paid by card after Monday closed:
+    Tuesday is booked and invoiced, Monday's 4,70 € stays as credit."""
     ledger_services.record_payment(
-        household=blanchard.household,
+        household=guardian.household,
         service_code="cant",
         amount=Decimal("9.40"),
         mode="card",
-        recorded_by=blanchard.user,
+        recorded_by=guardian.user,
         idempotency_key="late-card",
     )
     confirmation = services.confirm_held_order(order=order)
     assert [line.day for line in confirmation.dropped] == [MON]
     assert list(
-        Reservation.objects.filter(status=Reservation.Status.CONFIRMED).values_list(
+        Reservation.objects.filter(child=child, status=Reservation.Status.CONFIRMED).values_list(
             "day", flat=True
         )
     ) == [TUE]
     assert Document.objects.get(kind="FA").total == Decimal("4.70")
-    assert ledger_selectors.balance(blanchard.household, "cant") == Decimal("4.70")
+    assert ledger_selectors.balance(guardian.household, "cant") == Decimal("4.70")
     assert Order.objects.get(pk=order.pk).status == Order.Status.VALIDATED
 
 

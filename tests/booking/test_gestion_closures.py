@@ -173,3 +173,96 @@ def test_the_pages_cost_the_same_queries_at_10_and_500_households(canteen_2027):
     assert 'id="preview-families">500<' in preview.content.decode()
     assert counts[0] == counts[1], counts
     print("Fermetures queries (list, preview):", counts)
+
+
+def test_an_agent_closes_one_site_and_the_list_says_which(paid, blanchard, dupont):
+    from tests.booking.factories import EnrolmentFactory, SiteFactory
+
+    bourg = SiteFactory(name="École du Bourg")
+    zoe = dupont.household.children.get()
+    EnrolmentFactory(child=zoe, service=paid.service, site=bourg, planning_group=paid.nursery)
+    book_and_pay(dupont, paid, {key(zoe, paid.meal, MON)})
+    client, _agent = agent_client(roles.AGENT)
+    page = client.get(URL + "declarer/").content.decode()
+    assert 'type="checkbox" name="sites"' in page and "Aucun coché : tous les sites." in page
+
+    data = form(paid, last_day="", sites=[bourg.pk])
+    html = client.post(URL + "declarer/", data).content.decode()
+    assert 'id="preview-reservations">1<' in html and 'id="preview-euros">4,70\xa0€<' in html
+    assert 'id="preview-sites">Sites : École du Bourg.<' in html
+    assert '<th scope="row">École du Bourg</th><td class="num">1</td>' in html
+    # A confirmation for other sites than previewed only previews again.
+    client.post(
+        URL + "declarer/", {**data, "confirm": "1", "previewed": f"{paid.service.pk}:{MON}:{MON}"}
+    )
+    assert not Closure.objects.exists()
+
+    previewed = f"{paid.service.pk}:{MON}:{MON}:{bourg.pk}"
+    done = client.post(
+        URL + "declarer/", {**data, "confirm": "1", "previewed": previewed}, follow=True
+    )
+    html = done.content.decode()
+    assert "Fermeture enregistrée : 1 jour(s), 1 réservation(s) annulée(s)" in html
+    assert Closure.objects.get().site == bourg
+    assert Reservation.objects.get(child=zoe).status == Reservation.Status.CANCELLED
+    assert (
+        Reservation.objects.filter(site=paid.site, status=Reservation.Status.CONFIRMED).count() == 3
+    )
+    notices = OutboxEmail.objects.filter(template="booking/closure_notice")
+    assert list(notices.values_list("to_email", flat=True)) == [dupont.user.email]
+
+    # Every site on Tuesday; the list shows each closure's sites.
+    client.post(
+        URL + "declarer/",
+        form(
+            paid,
+            day=TUE.isoformat(),
+            last_day="",
+            confirm="1",
+            previewed=f"{paid.service.pk}:{TUE}:{TUE}",
+        ),
+    )
+    html = client.get(URL).content.decode()
+    assert "<td>Restaurant scolaire</td><td>École du Bourg</td>" in html
+    assert "<td>Restaurant scolaire</td><td>Tous les sites</td>" in html
+
+    # Bourg on Tuesday, closed for every site already: refused with a message.
+    html = client.post(
+        URL + "declarer/", form(paid, day=TUE.isoformat(), last_day="", sites=[bourg.pk])
+    ).content.decode()
+    assert "Le service est déjà fermé pour tous les sites le 05/01/2027." in html
+    assert "Avant de confirmer" not in html
+
+
+def test_a_preview_of_some_sites_costs_the_same_queries_at_10_and_500_households(canteen_2027):
+    from tests.booking.factories import SiteFactory
+
+    client, agent = agent_client(roles.AGENT)
+    bourg = SiteFactory(name="École du Bourg")
+    Closure.objects.bulk_create(
+        [
+            Closure(
+                service=canteen_2027.service,
+                site=site,
+                day=MON + datetime.timedelta(days=n),
+                reason="x",
+            )
+            for n in range(7, 12)
+            for site in (canteen_2027.site, bourg)
+        ]
+    )
+    counts = []
+    for count in (10, 490):
+        _households_with_a_monday_meal(canteen_2027, count, agent)
+        with CaptureQueriesContext(connection) as list_queries:
+            assert client.get(URL).status_code == 200
+        with CaptureQueriesContext(connection) as preview_queries:
+            preview = client.post(
+                URL + "declarer/",
+                form(canteen_2027, last_day="", sites=[canteen_2027.site.pk, bourg.pk]),
+            )
+        counts.append((len(list_queries), len(preview_queries)))
+    html = preview.content.decode()
+    assert 'id="preview-families">500<' in html and "Restaurant scolaire de Clairoix</th>" in html
+    assert counts[0] == counts[1], counts
+    print("Fermetures with sites, queries (list, preview):", counts)

@@ -103,7 +103,7 @@ def test_a_closure_is_journaled_once_and_a_refused_one_not(canteen_2027, blancha
     (entry,) = rows()
     assert entry.action == "booking.closure" and entry.actor == agent
     assert plain(entry.summary) == (
-        "Fermeture 04/01/2027 (Restaurant scolaire) : grève — repas annulés : 1, "
+        "Fermeture 04/01/2027 (Restaurant scolaire, tous les sites) : grève — repas annulés : 1, "
         "crédit : 4,70 €, familles : 1"
     )
     assert entry.details["days"] == ["2027-01-04"] and entry.details["reason"] == "grève"
