@@ -223,8 +223,8 @@ def test_an_agent_closes_one_site_and_the_list_says_which(paid, blanchard, dupon
         ),
     )
     html = client.get(URL).content.decode()
-    assert "<td>Restaurant scolaire</td><td>École du Bourg</td>" in html
-    assert "<td>Restaurant scolaire</td><td>Tous les sites</td>" in html
+    assert "<td>Restaurant scolaire<br><small>École du Bourg</small></td>" in html
+    assert "<td>Restaurant scolaire<br><small>Tous les sites</small></td>" in html
 
     # Bourg on Tuesday, closed for every site already: refused with a message.
     html = client.post(
