@@ -14,7 +14,7 @@ from notifications.models import OutboxEmail
 from portal import roles
 from portal.models import Child, Household
 from tests.booking.test_closures import MON, TUE, book_and_pay, key
-from tests.portal.test_gestion import agent_client
+from tests.factories import agent_client
 
 URL = "/Clairoix/gestion/fermetures/"
 

@@ -11,7 +11,7 @@ from booking.models import OpenMonth, Price, SchoolYear
 from portal import roles
 from portal.models import Household
 from tests.booking.conftest import build_canteen
-from tests.portal.test_gestion import agent_client
+from tests.factories import agent_client
 
 URL = "/Clairoix/gestion/annee-scolaire/"
 ACTION = URL + "preparer/"

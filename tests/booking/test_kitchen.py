@@ -13,7 +13,7 @@ from booking import service_days
 from booking.models import Closure, ExceptionalDay
 from portal import roles
 from tests.booking.bulk import bulk_households
-from tests.portal.test_gestion import agent_client
+from tests.factories import agent_client
 
 FRI = datetime.date(2027, 1, 8)
 MON = datetime.date(2027, 1, 11)

@@ -6,20 +6,8 @@ from booking.models import Order, Reservation
 from ledger import services as ledger_services
 from notifications.models import OutboxEmail
 from portal import roles
+from tests.booking.pages import PLANNING, RECAP, first_free_cells, grid  # noqa: F401
 from tests.factories import PASSWORD, UserFactory
-
-PLANNING = "/Clairoix/reservations/cant/reservation/"
-RECAP = "/Clairoix/reservations/cant/recapitulatif/"
-
-
-def grid(client):
-    return client.get(PLANNING).context["planning"]
-
-
-def first_free_cells(client, child_name, count):
-    planning = grid(client)
-    tab = next(t for t in planning.children if t.child.first_name == child_name)
-    return [c for c in tab.kinds[0].months[0].cells if not c.disabled][:count]
 
 
 def test_reservations_tab_leads_to_the_service_and_its_three_buttons(parent_client, canteen):

@@ -11,13 +11,13 @@ from booking.models import Enrolment
 from notifications.models import OutboxEmail
 from portal import roles
 from portal.models import Household, JournalEntry
+from tests.factories import agent_client
 from tests.portal.factories import bulk_households
-from tests.portal.test_family_pages import staff
 
 
 @pytest.fixture
 def agent(canteen):
-    return staff(roles.AGENT)
+    return agent_client(roles.AGENT)[0]
 
 
 def _family(canteen, **extra):
@@ -108,7 +108,7 @@ def queries(client, method, url, data=None):
 
 
 def test_booking_workspace_pages_cost_the_same_queries_at_10_and_500_households(canteen, blanchard):
-    admin = staff(roles.ADMINISTRATEUR, "admin@clairoix.test")
+    admin = agent_client(roles.ADMINISTRATEUR, "admin@clairoix.test")[0]
     preview = {"subject": "Sortie", "body": "Pique-nique.", "preview": "1"}
     pages = [
         ("get", "/Clairoix/gestion/familles/nouvelle/", None),

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from ledger.models import Reminder
 from notifications.models import OutboxEmail
 from portal import gestion, roles
+from tests.factories import agent_client
 from tests.ledger.factories import at, bulk_debts, invoice, meal
-from tests.portal.test_gestion import agent_client
 
 URL = "/Clairoix/gestion/impayes/"
 D1 = datetime.date(2026, 10, 5)

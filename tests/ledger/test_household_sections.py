@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from portal import roles
+from tests.factories import agent_client
 from tests.ledger.factories import at, invoice, meal, payment
 from tests.portal.factories import bulk_households
-from tests.portal.test_gestion import agent_client
 
 
 def test_the_household_page_shows_balance_statement_and_documents(cant, blanchard, maxime):

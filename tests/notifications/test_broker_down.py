@@ -18,7 +18,7 @@ from notifications.models import OutboxEmail
 from tenants.models import Commune
 from tenants.tasks import sweep_outbox
 from tests.booking.factories import build_canteen, next_months
-from tests.booking.test_pages import PLANNING, RECAP, first_free_cells, grid
+from tests.booking.pages import PLANNING, RECAP, first_free_cells, grid
 from tests.factories import PASSWORD, UserFactory
 from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
 from tests.processes import free_port, wait_until

@@ -12,7 +12,7 @@ from notifications.models import OutboxEmail
 from portal import roles
 from portal.models import ContactMessage
 from tests.booking.bulk import bulk_households
-from tests.portal.test_gestion import agent_client
+from tests.factories import agent_client
 from tests.tipi.factories import order_with_payment
 
 

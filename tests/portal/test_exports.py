@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 from booking import service_days
 from portal import exports, roles
 from tests.booking.bulk import bulk_households
+from tests.factories import agent_client
 from tests.ledger.factories import ServiceBookFactory, at, invoice, manual_statement, meal, payment
-from tests.portal.test_gestion import agent_client
 
 BASE = "/Clairoix/gestion/exports/"
 FILES = {

@@ -11,8 +11,8 @@ from notifications.models import OutboxEmail
 from portal import roles
 from portal.models import ContactMessage, JournalEntry
 from portal.services import send_contact_message
+from tests.factories import agent_client
 from tests.portal.factories import bulk_households
-from tests.portal.test_gestion import agent_client
 
 
 def staff(role, email=None):

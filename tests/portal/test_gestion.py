@@ -2,25 +2,10 @@
 
 import pytest
 from django.db import transaction
-from django.test import Client
 
 from portal import gestion, journal, roles
 from portal.models import JournalEntry
-from tests.factories import PASSWORD, UserFactory
-
-
-def agent_client(role, email=None):
-    user = UserFactory(
-        email=email or f"{role.lower()}@clairoix.test",
-        is_staff=True,
-        first_name="Claire",
-        last_name="AGENT",
-    )
-    roles.give_role(user, role)
-    client = Client()
-    response = client.post("/Clairoix/admin/login/", {"username": user.email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client, user
+from tests.factories import UserFactory, agent_client
 
 
 def menu_labels(user):
