@@ -4,6 +4,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from booking.attendance_models import (  # noqa: F401 - booking.models is the one import path
+    AbsenceJustification,
+    Attendance,
+    AttendanceDay,
+    JustificationFile,
+)
 from booking.service_models import (  # noqa: F401 - booking.models is the one import path
     WEEKDAY_CHOICES,
     MealKind,

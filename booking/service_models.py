@@ -43,6 +43,27 @@ class Service(models.Model):
         help_text=_("Un tarif saisi au-dessus est refusé (protège des fautes de frappe)."),
     )
     is_active = models.BooleanField(_("ouvert aux familles"), default=True)
+    # Attendance (booking/services/attendance.py): what a meal eaten without reservation
+    # costs, how long a family has to justify an absence, when the register closes itself.
+    unbooked_meal_price = models.DecimalField(
+        _("tarif repas non réservé (€)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Vide : un repas pris sans réservation n'est pas facturé."),
+    )
+    justification_delay_hours = models.PositiveSmallIntegerField(
+        _("délai de justification d'une absence (heures)"),
+        default=48,
+        help_text=_("Compté depuis la fin du jour de l'absence."),
+    )
+    attendance_close_time = models.TimeField(
+        _("clôture automatique du pointage à"),
+        null=True,
+        blank=True,
+        help_text=_("Vide : le pointage n'est clos que par un agent."),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:

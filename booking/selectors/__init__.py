@@ -7,6 +7,7 @@ sites, the ServiceRules of a service, places, reservations), `grid` (the plannin
 """
 
 from booking import calendar
+from booking.selectors.attendance import AttendanceFact, billing_facts
 from booking.selectors.grid import (
     ChildTab,
     DayCell,
@@ -50,6 +51,7 @@ from booking.selectors.rules import (
 
 __all__ = [
     "ACTIVE",
+    "AttendanceFact",
     "ChildTab",
     "DayCell",
     "KindTab",
@@ -61,6 +63,7 @@ __all__ = [
     "RecapRow",
     "ServiceRules",
     "active_services",
+    "billing_facts",
     "calendar",
     "cell_key",
     "closed_days",
