@@ -11,6 +11,9 @@ ON_BEHALF = "booking.on_behalf"
 CLOSURE = "booking.closure"
 CORRECTING_CREDIT_NOTE = "booking.correcting_credit_note"
 PRICE = "booking.price"
+ATTENDANCE_AMENDED = "booking.attendance_amended"
+ATTENDANCE_CLOSED = "booking.attendance_closed"
+ABSENCE_JUSTIFIED = "booking.absence_justified"
 
 
 def register_actions() -> None:
@@ -18,6 +21,9 @@ def register_actions() -> None:
     register_action(CLOSURE, gettext_lazy("Fermeture"))
     register_action(CORRECTING_CREDIT_NOTE, gettext_lazy("Avoir correctif"))
     register_action(PRICE, gettext_lazy("Changement de tarif"))
+    register_action(ATTENDANCE_AMENDED, gettext_lazy("Pointage clos modifié"))
+    register_action(ATTENDANCE_CLOSED, gettext_lazy("Pointage clos"))
+    register_action(ABSENCE_JUSTIFIED, gettext_lazy("Absence justifiée"))
 
 
 def days_text(days) -> str:

@@ -18,3 +18,19 @@ def expire_holds_in_commune() -> int | None:
         if not held:
             return None
         return services.expire_holds()
+
+
+@shared_task(soft_time_limit=20, time_limit=30)
+def close_attendance_days() -> int:
+    """Beat: one close_attendance_days_in_commune per commune; returns how many were queued."""
+    return fan_out(close_attendance_days_in_commune)
+
+
+@shared_task(soft_time_limit=110, time_limit=120)
+def close_attendance_days_in_commune() -> int | None:
+    """Close the registers past their service's closing hour (and bill what was eaten
+    without reservation); None when another run for that commune still holds the lock."""
+    with commune_lock("close-attendance", ttl=130) as held:
+        if not held:
+            return None
+        return services.close_due_attendance_days()

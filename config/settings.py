@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
     "expire-payment-holds": {"task": "booking.tasks.expire_holds", "schedule": 60},
+    "close-attendance-days": {
+        "task": "booking.tasks.close_attendance_days",
+        "schedule": crontab(minute="*/15"),
+    },
     "reconcile-card-payments": {"task": "tipi.tasks.reconcile_payments", "schedule": 60},
     "clear-sessions": {
         "task": "tenants.tasks.clear_sessions",

@@ -34,6 +34,10 @@ STAFF_PERMISSIONS = {
     "booking.view_kitchen_list": ("reservation", "Voir la liste cuisine"),
     "booking.book_for_family": ("order", "Réserver ou annuler pour une famille"),
     "booking.record_attendance": ("reservation", "Pointer les présences"),
+    "booking.amend_closed_attendance": (
+        "reservation",
+        "Modifier un pointage clos, accepter un justificatif d'absence hors délai",
+    ),
     "portal.manage_families": (
         "household",
         "Créer une famille et envoyer l'accès au portail des familles",
@@ -70,6 +74,8 @@ ROLES = {
         "ledger.send_reminder",
         "tipi.check_payment",
         "tipi.validate_payment_manually",
+        "booking.record_attendance",
+        "booking.amend_closed_attendance",
     ],
     # Kitchen list, attendance, booking for a family (with a reason past the deadline),
     # families (new family, access e-mail), the messages, e-mails to families.

@@ -6,6 +6,13 @@ release, expire) and `rules` (refusals, the checks and locks both share).
 """
 
 from booking.credit import NothingToPay, lock_household
+from booking.services.attendance import (
+    AttendanceRefused,
+    absence_justify,
+    attendance_close_day,
+    attendance_record,
+    close_due_attendance_days,
+)
 from booking.services.holds import (
     Confirmation,
     confirm_held_order,
@@ -33,6 +40,11 @@ from booking.services.rules import (
 _lock_site_days = lock_site_days  # the former private name, for branches still using it
 
 __all__ = [
+    "AttendanceRefused",
+    "absence_justify",
+    "attendance_close_day",
+    "attendance_record",
+    "close_due_attendance_days",
     "DRAFT_LIFETIME",
     "HOLD_LIFETIME",
     "Confirmation",
