@@ -49,6 +49,13 @@ class BookingConfig(AppConfig):
             order=20,
         )
         register_menu_entry(
+            key="attendance",
+            label=_("Pointage"),
+            url_name="gestion_attendance",
+            permission="booking.record_attendance",
+            order=25,
+        )
+        register_menu_entry(
             key="mailing",
             label=_("Écrire aux familles"),
             url_name="gestion_mailing",

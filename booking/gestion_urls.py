@@ -8,6 +8,7 @@ historical name `booking:kitchen` (gestion/cuisine/, booking/urls.py)."""
 from django.urls import path
 
 from booking import (
+    attendance_views,
     closures_views,
     exports_views,
     kitchen_views,
@@ -17,6 +18,20 @@ from booking import (
 )
 
 urlpatterns = [
+    path("pointage/", attendance_views.register, name="gestion_attendance"),
+    path("pointage/pointer/", attendance_views.tap, name="gestion_attendance_tap"),
+    path("pointage/recherche/", attendance_views.search, name="gestion_attendance_search"),
+    path("pointage/clore/", attendance_views.close, name="gestion_attendance_close"),
+    path(
+        "pointage/justifier/<int:child_id>/",
+        attendance_views.staff_justify,
+        name="gestion_attendance_justify",
+    ),
+    path(
+        "pointage/justificatifs/<int:file_id>/",
+        attendance_views.staff_file,
+        name="gestion_attendance_file",
+    ),
     path("familles/nouvelle/", new_family_views.new_family, name="gestion_new_family"),
     path("ecrire/", mailing_views.compose, name="gestion_mailing"),
     path("ecrire/<int:entry_id>/", mailing_views.report, name="gestion_mailing_report"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import kitchen_views, staff_views, views
+from booking import attendance_views, kitchen_views, staff_views, views
 
 app_name = "booking"
 
@@ -10,6 +10,16 @@ urlpatterns = [
     path("reservations/<slug:service_code>/reservation/", views.planning, name="planning"),
     path("reservations/<slug:service_code>/recapitulatif/", views.recap, name="recap"),
     path("reservations/<slug:service_code>/valider/", views.validate, name="validate"),
+    path(
+        "reservations/<slug:service_code>/absence/",
+        attendance_views.report_absence,
+        name="absence",
+    ),
+    path(
+        "reservations/<slug:service_code>/absence/justificatifs/<int:file_id>/",
+        attendance_views.absence_file,
+        name="absence_file",
+    ),
     path("gestion/cuisine/", kitchen_views.kitchen, name="kitchen"),
     path(
         "gestion/foyers/<int:household_id>/<slug:service_code>/",

@@ -7,7 +7,17 @@ sites, the ServiceRules of a service, places, reservations), `grid` (the plannin
 """
 
 from booking import calendar
-from booking.selectors.attendance import AttendanceFact, billing_facts
+from booking.selectors.attendance import (
+    AttendanceFact,
+    Sheet,
+    attendance_search,
+    attendance_sheet,
+    billing_facts,
+    enrolled_child,
+    household_justifications,
+    justification_file_for_staff,
+    justification_file_of_household,
+)
 from booking.selectors.grid import (
     ChildTab,
     DayCell,
@@ -52,6 +62,13 @@ from booking.selectors.rules import (
 __all__ = [
     "ACTIVE",
     "AttendanceFact",
+    "Sheet",
+    "attendance_search",
+    "attendance_sheet",
+    "enrolled_child",
+    "household_justifications",
+    "justification_file_for_staff",
+    "justification_file_of_household",
     "ChildTab",
     "DayCell",
     "KindTab",

@@ -379,6 +379,17 @@ def absence_justify(
     content_type = ""
     if file_data is not None:
         content_type = check_justification_file(name=file_name, data=file_data)
+    booked = set(
+        Reservation.objects.filter(
+            child=child,
+            meal_kind__service=service,
+            day__in=days,
+            status=Reservation.Status.CONFIRMED,
+        ).values_list("day", flat=True)
+    )
+    days = [d for d in days if d in booked]
+    if not days:
+        raise AttendanceRefused(_("Aucun repas n'est réservé pour cet enfant ces jours-là."))
     late = [d for d in days if now > justification_deadline(service, d)]
     staff = actor is not None and actor.is_staff
     if late:

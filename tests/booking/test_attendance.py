@@ -170,6 +170,21 @@ def test_justified_absence_credited_once(canteen, blanchard, dupont, agent):
     assert order.pk
 
 
+def test_justification_of_a_day_not_booked_refused(canteen, blanchard, dupont):
+    maxime, _lea, _zoe = children(blanchard, dupont)
+    with pytest.raises(services.AttendanceRefused, match="Aucun repas"):
+        services.absence_justify(
+            household=blanchard.household,
+            child=maxime,
+            service=canteen.service,
+            days=[MON],
+            reason="illness",
+            actor=blanchard.user,
+            now=NOW,
+        )
+    assert not AbsenceJustification.objects.exists()
+
+
 def test_justified_absence_twice_refused(canteen, blanchard, dupont, agent):
     maxime, _lea, _zoe = children(blanchard, dupont)
     book_and_pay(blanchard, canteen, [(maxime, MON)])
@@ -194,7 +209,7 @@ def test_late_justification_refused_then_accepted_by_regisseur(
     canteen, blanchard, dupont, agent, regisseur
 ):
     maxime, _lea, _zoe = children(blanchard, dupont)
-    book_and_pay(blanchard, canteen, [(maxime, MON)])
+    book_and_pay(blanchard, canteen, [(maxime, MON), (maxime, TUE)])
     late = paris(2027, 1, 7, 0, 1)  # Monday's end + 48 h = Thursday 00:00
     arguments = dict(
         household=blanchard.household,

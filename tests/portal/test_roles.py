@@ -161,6 +161,8 @@ def staff_world(canteen, blanchard):
         "entry_id": str(sending.pk),
         "household_id": str(blanchard.household_id),
         "service_code": canteen.service.code,
+        "child_id": str(blanchard.household.children.first().pk),
+        "file_id": "999999",
         "account_id": str(Account.objects.get().pk),
         "content_type_id": str(ContentType.objects.get_for_model(type(blanchard.household)).pk),
         "reminder_id": str(
