@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from booking import demo_town, services
+from booking import demo_attendance, demo_town, services
 from booking.models import (
     DeadlineRule,
     Enrolment,
@@ -166,3 +166,4 @@ def load(commune):
         site=canteen.site,
         groups={"Élémentaire": canteen.elementary, "Maternelle": canteen.nursery},
     )
+    demo_attendance.load(commune, service=canteen.service, site=canteen.site)

@@ -67,3 +67,16 @@ def test_the_demo_town_shows_a_real_month_and_loads_twice_safely(in_clairoix):
     # The manual's household keeps its statement.
     blanchard = Household.objects.get(name="BLANCHARD")
     assert selectors.balance(blanchard, "cant") == Decimal("4.70")
+
+
+def test_the_demo_register_of_the_last_days_is_taken_and_closed(in_clairoix):
+    from booking.models import Attendance, AttendanceDay, Service
+
+    load_all(in_clairoix)
+    counts = (Attendance.objects.count(), AttendanceDay.objects.count())
+    load_all(in_clairoix)
+    assert (Attendance.objects.count(), AttendanceDay.objects.count()) == counts
+    assert Service.objects.get(code="cant").unbooked_meal_price == Decimal("6.50")
+    if counts[1]:  # early in a school year, no past service day is booked yet
+        assert not AttendanceDay.objects.filter(closed_at=None).exists()
+        assert Attendance.objects.filter(present=False).exists()
