@@ -20,8 +20,9 @@ dev: install  ## the same with Django's runserver, reloaded on every code change
 test: install  ## ruff, import contracts, migration check and the whole suite
 	VENV=$(VENV) bash deploy/test.sh $(PYTEST_ARGS)
 
-bench: install  ## benchmarks that print figures
-	VENV=$(VENV) bash -c 'source deploy/services.sh && $(VENV)/bin/python tests/benchmarks/bench_provisioning.py && $(VENV)/bin/python tests/benchmarks/bench_migrate.py'
+bench: install  ## every tests/benchmarks/bench_*.py in turn, each printing a table and a JSON line
+	VENV=$(VENV) bash -c 'source deploy/services.sh && for script in tests/benchmarks/bench_*.py; do \
+	  echo "== $$script"; $(VENV)/bin/python "$$script" || exit 1; done'
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports

@@ -219,6 +219,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Préau <ne-pas-repon
 
 # Celery: Redis in every real setting; `make run` falls back to the filesystem transport.
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# The version tokens of the in-process caches (tenants/node_cache.py: the commune by its
+# slug, the PayFiP test banner), shared by every node.
+NODE_CACHE_REDIS_URL = env.str("NODE_CACHE_REDIS_URL", default=REDIS_URL)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # Publishing (notifications.publish) must not hold up a request when the broker is down:
 # one connection attempt, a short connect timeout, no publish retry. The outbox sweeper is

@@ -5,7 +5,11 @@ from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
 
+from tenants.node_cache import NodeCache
 from tenants.slugs import validate_commune_slug
+
+# The communes by slug, in each web process (tenants.selectors.commune_by_slug).
+communes_cache = NodeCache("communes")
 
 
 class Commune(TenantMixin):
@@ -48,6 +52,15 @@ class Commune(TenantMixin):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        communes_cache.invalidate()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        communes_cache.invalidate()
+        return result
 
     @property
     def display_title(self) -> str:

@@ -2,13 +2,22 @@ from dataclasses import dataclass
 
 from django_tenants.utils import schema_context
 
-from tenants.models import Commune
+from tenants.models import Commune, communes_cache
 from tenants.setup import registered_setup_steps
 from tenants.statistics import registered_statistics
 
+_COMMUNE_FIELDS = [field.attname for field in Commune._meta.concrete_fields]
+
 
 def commune_by_slug(slug: str) -> Commune | None:
-    return Commune.objects.filter(slug=slug).first()
+    """The commune at /<slug>/ (exact case), from the in-process cache that every change
+    of a commune invalidates on all nodes (Commune.save); a fresh instance each call."""
+
+    def read():
+        return Commune.objects.filter(slug=slug).values_list(*_COMMUNE_FIELDS).first()
+
+    values = communes_cache.get(slug, read)
+    return None if values is None else Commune.from_db("default", _COMMUNE_FIELDS, values)
 
 
 def commune_by_slug_any_case(slug: str) -> Commune | None:

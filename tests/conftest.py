@@ -39,6 +39,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def _public_schema_between_tests():
+    from tenants.node_cache import clear_local_caches
+
+    # What a test's rolled-back transaction read is never served to the next one.
+    clear_local_caches()
     yield
     connection.set_schema_to_public()
 

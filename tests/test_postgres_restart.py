@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -127,12 +128,12 @@ class Browser:
         except urllib.error.URLError as error:  # not listening yet
             return 0, str(error)
 
-    def failed_login(self):
+    def failed_login(self, username="x@example.org"):
         """A commune page that reads and writes the commune's schema (axes' attempt row)."""
         status, page = self.open("/Clairoix/")
         assert status == 200, page[:300]
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = {"csrfmiddlewaretoken": token, "username": "x@example.org", "password": "faux"}
+        form = {"csrfmiddlewaretoken": token, "username": username, "password": "faux"}
         return self.open("/Clairoix/", form)
 
 
@@ -195,3 +196,46 @@ def test_requests_and_tasks_succeed_after_a_postgresql_restart(cluster, tmp_path
         for log in ("web.log", "worker.log"):
             if (tmp_path / log).exists():
                 print(log, (tmp_path / log).read_text()[-4000:])
+
+
+def test_every_thread_of_gunicorn_reconnects_after_a_postgresql_restart(cluster, tmp_path):
+    """Production's server: gthread workers, one persistent connection per thread. After
+    the restart each thread's first request finds its connection dead (the health check
+    before reuse) and opens a new one: no request fails, no 500 page."""
+    database_url = copy_test_database(cluster)
+    port = free_port()
+    env = {
+        "DATABASE_URL": database_url,
+        "EMAIL_URL": f"eml://{tmp_path / 'mail'}",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+        "GUNICORN_THREADS": "4",
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+    }
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    web = subprocess.Popen(
+        [gunicorn, "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
+        cwd=ROOT, env=product_env(**env),
+        stdout=open(tmp_path / "web.log", "wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: Browser(base).open("/healthz")[0] == 200, timeout=60, what="web up")
+
+        def burst():
+            """Eight parents at once on the commune's login page (its schema read and
+            written): every thread of the worker serves some, each on its connection."""
+            with ThreadPoolExecutor(8) as pool:
+                return list(
+                    pool.map(lambda n: Browser(base).failed_login(f"x{n}@example.org"), range(16))
+                )
+
+        assert [status for status, _page in burst()] == [200] * 16
+        cluster.pg_ctl("restart", "-m", "fast")
+        answers = burst()
+        assert [status for status, _page in answers] == [200] * 16, answers[0][1][:500]
+        assert all("Identifiant ou mot de passe incorrect" in page for _status, page in answers)
+    finally:
+        stop(web)
+        if (tmp_path / "web.log").exists():
+            print("web.log", (tmp_path / "web.log").read_text()[-4000:])

@@ -5,6 +5,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tenants.node_cache import NodeCache
+
+# Whether each commune's card payments are in test mode (the portal's banner), in each web
+# process, by schema (tipi.selectors.is_test_mode).
+payfip_mode_cache = NodeCache("payfip-mode")
+
 
 class PayfipSettings(models.Model):
     """One row per commune: in which mode its card payments are made and whether they are
@@ -28,6 +34,15 @@ class PayfipSettings(models.Model):
 
     def __str__(self):
         return f"PayFiP ({self.get_saisie_display()})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        payfip_mode_cache.invalidate()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        payfip_mode_cache.invalidate()
+        return result
 
 
 class Regie(models.Model):

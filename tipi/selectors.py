@@ -5,10 +5,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from booking import selectors as booking_selectors
-from tipi.models import OperationEvent, PayfipSettings, PaymentOperation, Regie
+from tipi.models import (
+    OperationEvent,
+    PayfipSettings,
+    PaymentOperation,
+    Regie,
+    payfip_mode_cache,
+)
 from tipi.payfip import PAYMENT_PAGE_VALIDITY
 
 # Reconciliation asks the Treasury about operations pending for longer than this...
@@ -22,8 +29,14 @@ def payfip_settings() -> PayfipSettings | None:
 
 
 def is_test_mode() -> bool:
-    row = payfip_settings()
-    return row is not None and row.is_enabled and row.saisie == PayfipSettings.Mode.TEST
+    """The current commune's card payments are in test mode (the banner), cached in the
+    process until PayfipSettings changes on any node (tipi.models.payfip_mode_cache)."""
+
+    def read():
+        row = payfip_settings()
+        return row is not None and row.is_enabled and row.saisie == PayfipSettings.Mode.TEST
+
+    return payfip_mode_cache.get(connection.schema_name, read)
 
 
 def regie_for(service_code: str) -> Regie | None:

@@ -3,9 +3,11 @@ with the service's rules; a fixed number of queries whatever the size."""
 
 import datetime
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from booking import calendar, one_meal
@@ -21,8 +23,34 @@ from booking.selectors.rules import (
 )
 
 
+@lru_cache(maxsize=4096)
+def _day_label(day: datetime.date, language: str) -> str:
+    return date_format(day, "l j F")
+
+
+def day_label(day: datetime.date) -> str:
+    """ "lundi 4 janvier", formatted once per day and language, not once per box."""
+    return _day_label(day, get_language())
+
+
+class DayLabels:
+    """What the template shows of a cell's date, without a `date` filter per box."""
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def number(self) -> str:
+        return str(self.day.day)  # a str: an int would be localized again in each box
+
+    @property
+    def label(self) -> str:
+        return day_label(self.day)
+
+
 @dataclass
-class DayCell:
+class DayCell(DayLabels):
     day: datetime.date
     key: str
     checked: bool
@@ -51,7 +79,7 @@ class DayCell:
 
 
 @dataclass
-class OffDay:
+class OffDay(DayLabels):
     """A day of the month without a box, and why: "férié", "vacances", "pas de repas"."""
 
     day: datetime.date
@@ -114,24 +142,59 @@ class Planning:
         return added, cancelled
 
 
-def month_weeks(month, cells, rules=None) -> list[list]:
+def month_weeks(month, cells, rules=None, off_words=None) -> list[list]:
     """Rows Monday→Friday (or →Sunday if a weekend day is served) for a calendar table.
-    A day without a box is an OffDay saying why (with `rules`) or the bare date."""
+    A day without a box is an OffDay saying why (with `rules`) or the bare date.
+    `off_words` (day → words) spares computing a day's words again for each child."""
     by_day = {cell.day: cell for cell in cells}
     width = 7 if any(cell.weekday >= 5 for cell in cells) else 5
+    days = calendar.month_days(month)
+    last = days[-1]
     weeks, week = [], [None] * width
-    for day in calendar.month_days(month):
+    for day in days:
         if day.weekday() < width:
-            off = OffDay(day, rules.off_day_words(day)) if rules is not None else day
-            week[day.weekday()] = by_day.get(day, off)
-        if day.weekday() == 6 or day == calendar.month_days(month)[-1]:
+            cell = by_day.get(day)
+            if cell is None and rules is not None:
+                if off_words is None:
+                    cell = OffDay(day, rules.off_day_words(day))
+                else:
+                    if day not in off_words:
+                        off_words[day] = rules.off_day_words(day)
+                    cell = OffDay(day, off_words[day])
+            week[day.weekday()] = day if cell is None else cell
+        if day.weekday() == 6 or day == last:
             if any(week):
                 weeks.append(week)
             week = [None] * width
     return weeks
 
 
-def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted=None):
+class CellTexts:
+    """A grid's cut-off texts, computed once per day and rule, not once per box."""
+
+    def __init__(self, rules):
+        self.rules = rules
+        self.by_cutoff = {}
+        self.late = _("délai dépassé")
+        self.full = _("complet")
+        self.no_room = _("plus de place disponible")
+
+    def for_cutoff(self, action, day) -> tuple[datetime.datetime, str, str]:
+        """(cut-off, "modifiable jusqu'au mardi 14/01 à 10:00", "jusqu'au 14/01 10:00")."""
+        key = (action, day)
+        texts = self.by_cutoff.get(key)
+        if texts is None:
+            cutoff = self.rules.cutoff(action, day)
+            when = calendar.describe_cutoff(cutoff)
+            texts = self.by_cutoff[key] = (
+                cutoff,
+                _("modifiable jusqu'au %(when)s") % {"when": when},
+                _("jusqu'au %(when)s") % {"when": calendar.describe_cutoff_short(cutoff)},
+            )
+        return texts
+
+
+def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted=None, texts=None):
     """The state of one checkbox: checked, disabled and why, and its cut-off."""
     key = cell_key(enrolment.child_id, meal_kind.pk, day)
     if reservation is not None and reservation.status == Reservation.Status.HELD:
@@ -141,27 +204,16 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
     closed = rules.closure_reason(enrolment.site_id, day)
     if closed is not None:
         return DayCell(day, key, reserved, "closed", True, closed_words(closed), "")
+    texts = texts or CellTexts(rules)
     action = DeadlineRule.Action.CANCEL if reserved else DeadlineRule.Action.BOOK
-    cutoff = rules.cutoff(action, day)
-    deadline_text = calendar.describe_cutoff(cutoff)
-    deadline_short = _("jusqu'au %(when)s") % {"when": calendar.describe_cutoff_short(cutoff)}
+    cutoff, deadline_text, deadline_short = texts.for_cutoff(action, day)
     checked = reserved if wanted is None else key in wanted
     if now >= cutoff:
-        return DayCell(
-            day,
-            key,
-            reserved,
-            "reserved" if reserved else "free",
-            True,
-            _("délai dépassé"),
-            _("modifiable jusqu'au %(when)s") % {"when": deadline_text},
-            "",
-        )
+        state = "reserved" if reserved else "free"
+        return DayCell(day, key, reserved, state, True, texts.late, deadline_text, "")
     full = not rules.has_room(taken, enrolment, day)
     if full and not reserved:
-        return DayCell(
-            day, key, False, "free", True, _("complet"), _("plus de place disponible"), ""
-        )
+        return DayCell(day, key, False, "free", True, texts.full, texts.no_room, "")
     return DayCell(
         day,
         key,
@@ -169,7 +221,7 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
         "reserved" if reserved else "free",
         False,
         "",
-        _("modifiable jusqu'au %(when)s") % {"when": deadline_text},
+        deadline_text,
         deadline_short,
     )
 
@@ -189,12 +241,23 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
     last = calendar.month_days(months[-1])[-1]
     reservations = household_reservations(household, service, first, last)
     taken = places_taken({e.site_id for e in enrolments}, first, last)
+    # Computed once per page, shared by every child, kind and month: the days of each
+    # planning group, the cut-off texts, the words of the days without a box, the labels.
+    texts, off_words, days_of = CellTexts(rules), {}, {}
+    month_labels = {month: date_format(month, "F Y") for month in months}
     children = []
     for enrolment in enrolments:
         kinds, child_cells = [], []
+        group = enrolment.planning_group
         for meal_kind in rules.meal_kinds:
             month_tabs = []
             for month in months:
+                days = days_of.get((meal_kind.pk, group.pk, month))
+                if days is None:
+                    days = days_of[(meal_kind.pk, group.pk, month)] = sorted(
+                        rules.days_for(meal_kind, group, month)
+                        + rules.closed_days_for(meal_kind, group, month)
+                    )
                 cells = [
                     judge_cell(
                         rules,
@@ -205,15 +268,13 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
                         taken,
                         now,
                         wanted,
+                        texts,
                     )
-                    for day in sorted(
-                        rules.days_for(meal_kind, enrolment.planning_group, month)
-                        + rules.closed_days_for(meal_kind, enrolment.planning_group, month)
-                    )
+                    for day in days
                 ]
                 child_cells += [(meal_kind, cell) for cell in cells]
-                tab = MonthTab(month, date_format(month, "F Y"), cells)
-                tab.weeks = month_weeks(month, cells, rules)
+                tab = MonthTab(month, month_labels[month], cells)
+                tab.weeks = month_weeks(month, cells, rules, off_words)
                 month_tabs.append(tab)
             if any(tab.cells for tab in month_tabs):
                 kinds.append(KindTab(meal_kind, month_tabs))

@@ -1,0 +1,114 @@
+"""In-process caches kept coherent across nodes by a version token in Redis.
+
+Each cache holds its entries in the web process's memory, under the version token read
+from Redis (one GET a request and cache). A change calls `invalidate()`: it writes a new
+token at once (this transaction's later reads, in this process, recompute) and again when
+the transaction commits (another node that re-read the old row in between drops it). With
+Redis unreachable, nothing is cached: every read goes to the database. Entries older than
+MAX_AGE seconds are recomputed anyway, should an invalidation have missed Redis.
+"""
+
+import logging
+import threading
+import time
+import uuid
+
+import redis
+from django.conf import settings
+from django.db import connection, transaction
+
+logger = logging.getLogger(__name__)
+KEY_PREFIX = "preau:node-cache:"
+MAX_AGE = 60.0
+
+_client = None
+_client_lock = threading.Lock()
+_caches = []
+
+
+def _redis():
+    global _client  # noqa: PLW0603 - one connection pool a process
+    if _client is None:
+        with _client_lock:
+            if _client is None:
+                _client = redis.Redis.from_url(
+                    settings.NODE_CACHE_REDIS_URL, socket_timeout=0.5, socket_connect_timeout=0.5
+                )
+    return _client
+
+
+class NodeCache:
+    def __init__(self, name: str):
+        self.key = KEY_PREFIX + name
+        self._version = None
+        self._entries = {}
+        self._since = 0.0
+        # The outermost transaction of this thread that invalidated: until it ends, what it
+        # reads may be rolled back, so it is not stored.
+        self._local = threading.local()
+        _caches.append(self)
+
+    def _current_entries(self) -> dict | None:
+        """The entries of the version Redis holds now, or None without Redis."""
+        try:
+            version = _redis().get(self.key)
+            if version is None:
+                # A fresh or flushed Redis: a new random token, never a value seen before.
+                _redis().set(self.key, uuid.uuid4().hex, nx=True)
+                version = _redis().get(self.key)
+        except redis.RedisError as error:
+            if self._version is not False:
+                logger.warning("node cache %s: Redis unreachable, not cached (%s)", self.key, error)
+            self._version = False  # said once, until Redis answers again
+            return None
+        if version != self._version or time.monotonic() - self._since > MAX_AGE:
+            # Replaced, never cleared: a thread still computing under the old version
+            # stores into the old dict, which nobody reads any more.
+            self._entries, self._version, self._since = {}, version, time.monotonic()
+        return self._entries
+
+    def get(self, key, compute):
+        entries = self._current_entries()
+        if entries is None:
+            return compute()
+        try:
+            return entries[key]
+        except KeyError:
+            value = compute()
+            # Never a miss: unknown keys from the network would pile up.
+            if value is not None and self._may_store():
+                entries[key] = value
+            return value
+
+    def _may_store(self) -> bool:
+        pending = getattr(self._local, "atomic", None)
+        if pending is None:
+            return True
+        if connection.in_atomic_block and connection.atomic_blocks[:1] == [pending]:
+            return False
+        self._local.atomic = None
+        return True
+
+    def clear_local(self) -> None:
+        """Forget this process's entries (tests: between two rolled-back transactions)."""
+        self._version = None
+        self._local.atomic = None
+
+    def invalidate(self) -> None:
+        """Every node recomputes: now, and once the current transaction commits."""
+        if connection.in_atomic_block:
+            self._local.atomic = connection.atomic_blocks[0]
+        self._bump()
+        transaction.on_commit(self._bump)
+
+    def _bump(self) -> None:
+        self._version = None
+        try:
+            _redis().set(self.key, uuid.uuid4().hex)
+        except redis.RedisError as error:
+            logger.error("node cache %s: Redis unreachable, not invalidated (%s)", self.key, error)
+
+
+def clear_local_caches() -> None:
+    for cache in _caches:
+        cache.clear_local()
