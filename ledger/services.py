@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -377,13 +377,24 @@ def _issue(
 
 
 def store_pdf(document: Document) -> DocumentPdf:
-    """Render and store the document's PDF unless it is stored already; returns the row."""
+    """Render and store the document's PDF unless it is stored already; returns the row.
+
+    The first render runs under a transaction-scoped advisory lock keyed on the commune's
+    schema and the document, so two downloads at the same moment render once: the second
+    waits, re-reads and serves the stored bytes. A stored PDF is served without any lock.
+    """
     stored = DocumentPdf.objects.filter(document=document).first()
     if stored is not None:
         return stored
-    content = render_document(document)
-    DocumentPdf.objects.bulk_create(
-        [DocumentPdf(document=document, content=content)], ignore_conflicts=True
-    )
-    # Whoever stored first wins; every reader then gets the same bytes.
-    return DocumentPdf.objects.get(document=document)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('ledger.pdf:' || current_schema()), %s)",
+                [document.pk % 2**31],
+            )
+        stored = DocumentPdf.objects.filter(document=document).first()
+        if stored is None:
+            stored = DocumentPdf.objects.create(
+                document=document, content=render_document(document)
+            )
+    return stored
