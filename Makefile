@@ -21,7 +21,7 @@ test: install  ## ruff, import contracts, migration check and the whole suite
 	VENV=$(VENV) bash deploy/test.sh $(PYTEST_ARGS)
 
 bench: install  ## benchmarks that print figures
-	VENV=$(VENV) bash -c 'source deploy/services.sh && $(VENV)/bin/python tests/benchmarks/bench_provisioning.py && $(VENV)/bin/python tests/benchmarks/bench_migrate.py'
+	VENV=$(VENV) bash -c 'source deploy/services.sh && $(VENV)/bin/python tests/benchmarks/bench_provisioning.py && $(VENV)/bin/python tests/benchmarks/bench_migrate.py && $(VENV)/bin/python tests/benchmarks/bench_batch_invoicing.py'
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports

@@ -8,13 +8,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from booking import invoicing, selectors, services
-from booking.models import Attendance, BillingBasis, BillingMode, Order, Reservation
+from booking.models import Attendance, BillingBasis, BillingMode, Reservation
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from ledger.models import BatchInvoice, Document, DocumentPdf, InvoiceBatch
 from ledger.tasks import render_batch_pdfs
 from notifications.models import OutboxEmail
 from portal.journal import JournalEntry
+from tests.booking.bulk import bulk_booked_households
 from tests.booking.factories import ReservationFactory, paris
 from tests.factories import UserFactory
 
@@ -246,76 +247,12 @@ def test_a_cancellation_before_the_invoice_just_cancels_after_it_credits_once(
     assert ledger_selectors.balance(blanchard.household, "cant") == Decimal("-9.40")
 
 
-def _bulk_month(monthly, count, offset, days):
-    """`count` households with a child booked on the January days, in a few bulk queries."""
-    from django.contrib.auth import get_user_model
-
-    from booking.models import Enrolment
-    from portal.models import Child, Guardian, Household
-
-    households = Household.objects.bulk_create(
-        [Household(name=f"FOYER{offset:02d}{n:04d}", city="CLAIROIX") for n in range(count)]
-    )
-    users = get_user_model().objects.bulk_create(
-        [get_user_model()(email=f"p{offset}x{n}@example.org") for n in range(count)]
-    )
-    Guardian.objects.bulk_create(
-        [
-            Guardian(user=u, household=h, rank=1, civility="MME")
-            for u, h in zip(users, households, strict=True)
-        ]
-    )
-    children = Child.objects.bulk_create(
-        [Child(household=h, last_name=h.name, first_name="Camille") for h in households]
-    )
-    Enrolment.objects.bulk_create(
-        [
-            Enrolment(
-                child=c,
-                service=monthly.service,
-                site=monthly.site,
-                planning_group=monthly.elementary,
-            )
-            for c in children
-        ]
-    )
-    now = paris(2026, 12, 15, 9, 0)
-    orders = Order.objects.bulk_create(
-        [
-            Order(
-                household=h,
-                service=monthly.service,
-                created_by=u,
-                status=Order.Status.VALIDATED,
-                expires_at=now,
-                validated_at=now,
-            )
-            for u, h in zip(users, households, strict=True)
-        ]
-    )
-    Reservation.objects.bulk_create(
-        [
-            Reservation(
-                child=c,
-                meal_kind=monthly.meal,
-                site=monthly.site,
-                day=day,
-                status=Reservation.Status.CONFIRMED,
-                unit_price=Decimal("4.70"),
-                order=o,
-            )
-            for c, o in zip(children, orders, strict=True)
-            for day in days
-        ]
-    )
-
-
 def test_the_batch_query_count_does_not_grow_with_the_households(monthly, agent):
     feb = [datetime.date(2027, 2, d) for d in (1, 2, 4, 5)]
     ledger_services.ledger_settings()  # the commune's mentions row, written once ever
     counts = {}
     for month, count, days in ((MONTH, 10, JAN), (datetime.date(2027, 2, 1), 200, feb)):
-        _bulk_month(monthly, count, count, days)
+        bulk_booked_households(monthly, count, days, tag=str(count))
         with CaptureQueriesContext(connection) as queries:
             batch = invoicing.invoice_batch_issue(service=monthly.service, month=month, actor=agent)
         assert batch.invoice_count == count
