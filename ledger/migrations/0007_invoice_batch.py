@@ -5,6 +5,12 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def sync(apps, schema_editor):
+    from portal.roles import sync_roles
+
+    sync_roles(apps=apps, using=schema_editor.connection.alias)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("ledger", "0006_french_verbose_names"),
@@ -120,4 +126,5 @@ class Migration(migrations.Migration):
                 fields=("service", "month", "household"), name="ledger_batch_household_once"
             ),
         ),
+        migrations.RunPython(sync, migrations.RunPython.noop),
     ]

@@ -258,3 +258,32 @@ def test_the_batch_query_count_does_not_grow_with_the_households(monthly, agent)
         assert batch.invoice_count == count
         counts[count] = len(queries)
     assert counts[10] == counts[200], counts
+
+
+def test_the_facturation_page_previews_then_issues(monthly, blanchard):
+    """The Régisseur's page: the preview's families and total, "Émettre", then the batch in
+    the list and nothing left; an Agent is refused."""
+    from portal import roles
+    from tests.factories import agent_client
+
+    services.validate_order(
+        order=book(blanchard, monthly, monthly.maxime, JAN), household=blanchard.household, now=NOW
+    )
+    client, _user = agent_client(roles.REGISSEUR)
+    url = "/Clairoix/gestion/facturation/?service=cant&month=2027-01"
+    page = client.get(url).content.decode()
+    assert "BLANCHARD" in page and "18,80" in page and "Émettre les factures du mois" in page
+    response = client.post(
+        "/Clairoix/gestion/facturation/", {"service": "cant", "month": "2027-01"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Lot émis : 1 factures" in page
+    assert 'id="nothing-to-invoice"' in page and 'id="batches"' in page
+    assert Document.objects.filter(kind="FA").count() == 1
+    client.post("/Clairoix/gestion/facturation/", {"service": "cant", "month": "2027-01"})
+    assert Document.objects.filter(kind="FA").count() == 1
+    garbage = client.get("/Clairoix/gestion/facturation/?service=zz&month=13-2027")
+    assert garbage.status_code == 200
+
+    cook, _user = agent_client(roles.AGENT, email="agent@clairoix.test")
+    assert cook.get(url).status_code == 403
