@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from booking import selectors, service_days, services
 from booking.models import AbsenceJustification, MealKind
+from booking.services import absences as absence_services
 from booking.services import attendance as attendance_services
 from portal import exports
 from portal.roles import staff_permission
@@ -207,7 +208,7 @@ class JustificationForm(forms.Form):
     def days(self):
         first = self.cleaned_data["first_day"]
         last = self.cleaned_data.get("last_day") or first
-        if last < first or (last - first).days >= attendance_services.MAX_DAYS:
+        if last < first or (last - first).days >= absence_services.MAX_DAYS:
             return []
         return [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -217,7 +218,7 @@ def _justify(request, form, household, service, children):
     form carries the refusal."""
     child = next(c for c in children if c.pk == form.cleaned_data["child"])
     upload = form.cleaned_data.get("file")
-    data = upload.read(attendance_services.MAX_FILE_BYTES + 1) if upload else None
+    data = upload.read(absence_services.MAX_FILE_BYTES + 1) if upload else None
     try:
         result = services.absence_justify(
             household=household,

@@ -6,9 +6,9 @@ release, expire) and `rules` (refusals, the checks and locks both share).
 """
 
 from booking.credit import NothingToPay, lock_household
+from booking.services.absences import absence_justify
 from booking.services.attendance import (
     AttendanceRefused,
-    absence_justify,
     attendance_close_day,
     attendance_record,
     close_due_attendance_days,

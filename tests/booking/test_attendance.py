@@ -310,3 +310,21 @@ def test_automatic_close_at_the_hour(canteen, blanchard, dupont, agent):
     assert services.close_due_attendance_days(now=paris(2027, 1, 4, 15, 1)) == 1
     assert services.close_due_attendance_days(now=paris(2027, 1, 4, 15, 16)) == 0
     assert Document.objects.filter(without_reservation=True).count() == 1
+
+
+def test_unbooked_price_typed_the_french_way_in_the_admin(canteen, regisseur):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from booking.admin import ServiceAdmin
+    from booking.models import Service
+
+    request = RequestFactory().get("/")
+    request.user = regisseur
+    field = ServiceAdmin(Service, admin.site).formfield_for_dbfield(
+        Service._meta.get_field("unbooked_meal_price"), request
+    )
+    assert field.clean("6,50") == Decimal("6.50")
+    assert field.prepare_value(Decimal("6.50")) == "6,50"
+    with pytest.raises(Exception, match="Montant invalide"):
+        field.clean("6,5O")
