@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from booking import invoicing, selectors, services
 from booking.models import Attendance, BillingBasis, BillingMode, Reservation
@@ -287,3 +288,44 @@ def test_the_facturation_page_previews_then_issues(monthly, blanchard):
 
     cook, _user = agent_client(roles.AGENT, email="agent@clairoix.test")
     assert cook.get(url).status_code == 403
+
+
+def test_the_demo_has_a_postpaid_alsh_service_with_last_months_batch(in_clairoix):
+    """Clairoix's "Repas ALSH": post-paid, families booked on Wednesdays, last month's
+    batch issued (one invoice per household booked that month); loading twice changes
+    nothing."""
+    from booking.models import Service
+    from portal.management.commands.load_demo import demo_loaders
+
+    def load():
+        for loader in demo_loaders():
+            loader(in_clairoix)
+        return (
+            Reservation.objects.count(),
+            Document.objects.count(),
+            InvoiceBatch.objects.count(),
+            OutboxEmail.objects.count(),
+        )
+
+    first = load()
+    assert load() == first
+    alsh = Service.objects.get(code="alsh")
+    assert alsh.is_postpaid and Service.objects.get(code="cant").is_postpaid is False
+    booked = Reservation.objects.filter(meal_kind__service=alsh)
+    assert {day.weekday() for day in booked.values_list("day", flat=True)} == {2}
+    last_month = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    households = set(
+        booked.filter(day__gte=last_month, day__lt=timezone.localdate().replace(day=1)).values_list(
+            "child__household_id", flat=True
+        )
+    )
+    assert households, "the demo books last month's Wednesdays"
+    assert ledger_batch_households(last_month) == households
+
+
+def ledger_batch_households(month):
+    return set(
+        BatchInvoice.objects.filter(service__code="alsh", month=month).values_list(
+            "household_id", flat=True
+        )
+    )
