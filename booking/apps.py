@@ -56,6 +56,13 @@ class BookingConfig(AppConfig):
             order=25,
         )
         register_menu_entry(
+            key="invoicing",
+            label=_("Facturation"),
+            url_name="gestion_invoicing",
+            permission="ledger.issue_invoice_batch",
+            order=45,
+        )
+        register_menu_entry(
             key="mailing",
             label=_("Écrire aux familles"),
             url_name="gestion_mailing",

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from booking import demo_attendance, demo_town, services
+from booking import demo_alsh, demo_attendance, demo_town, services
 from booking.models import (
     DeadlineRule,
     Enrolment,
@@ -167,3 +167,4 @@ def load(commune):
         groups={"Élémentaire": canteen.elementary, "Maternelle": canteen.nursery},
     )
     demo_attendance.load(commune, service=canteen.service, site=canteen.site)
+    demo_alsh.load(commune, site=canteen.site, first_day=first_day, months=[this_month, next_month])

@@ -11,6 +11,7 @@ from booking import (
     attendance_views,
     closures_views,
     exports_views,
+    invoicing_views,
     kitchen_views,
     mailing_views,
     new_family_views,
@@ -18,6 +19,7 @@ from booking import (
 )
 
 urlpatterns = [
+    path("facturation/", invoicing_views.invoicing_page, name="gestion_invoicing"),
     path("pointage/", attendance_views.register, name="gestion_attendance"),
     path("pointage/pointer/", attendance_views.tap, name="gestion_attendance_tap"),
     path("pointage/recherche/", attendance_views.search, name="gestion_attendance_search"),

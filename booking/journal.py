@@ -14,6 +14,7 @@ PRICE = "booking.price"
 ATTENDANCE_AMENDED = "booking.attendance_amended"
 ATTENDANCE_CLOSED = "booking.attendance_closed"
 ABSENCE_JUSTIFIED = "booking.absence_justified"
+INVOICE_BATCH = "booking.invoice_batch"
 
 
 def register_actions() -> None:
@@ -24,6 +25,7 @@ def register_actions() -> None:
     register_action(ATTENDANCE_AMENDED, gettext_lazy("Pointage clos modifié"))
     register_action(ATTENDANCE_CLOSED, gettext_lazy("Pointage clos"))
     register_action(ABSENCE_JUSTIFIED, gettext_lazy("Absence justifiée"))
+    register_action(INVOICE_BATCH, gettext_lazy("Facturation mensuelle"))
 
 
 def days_text(days) -> str:
@@ -150,4 +152,23 @@ def record_price(*, actor, price, before=None, deleted=False) -> None:
             "before": before,
             "deleted": deleted,
         },
+    )
+
+
+def record_invoice_batch(*, actor, service, batch) -> None:
+    """A post-paid service's monthly batch issued (booking/invoicing.py)."""
+    record_staff_action(
+        actor=actor,
+        action=INVOICE_BATCH,
+        summary=_(
+            "Facturation de %(month)s (%(service)s, lot %(rank)s) : %(count)s factures, %(euros)s"
+        )
+        % {
+            "month": f"{batch.month:%m/%Y}",
+            "service": service.name,
+            "rank": batch.rank,
+            "count": batch.invoice_count,
+            "euros": format_euros(batch.total),
+        },
+        details={"service": service.code, "month": f"{batch.month:%Y-%m}", "batch": batch.pk},
     )

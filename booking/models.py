@@ -12,6 +12,8 @@ from booking.attendance_models import (  # noqa: F401 - booking.models is the on
 )
 from booking.service_models import (  # noqa: F401 - booking.models is the one import path
     WEEKDAY_CHOICES,
+    BillingBasis,
+    BillingMode,
     MealKind,
     PlanningGroup,
     Price,

@@ -21,6 +21,16 @@ WEEKDAY_CHOICES = [
 ]
 
 
+class BillingMode(models.TextChoices):
+    PREPAID = "prepaid", _("prépayé")
+    POSTPAID = "monthly", _("facturé au mois")
+
+
+class BillingBasis(models.TextChoices):
+    RESERVATIONS = "reservations", _("réservations")
+    ATTENDANCE = "attendance", _("présences")
+
+
 class Service(models.Model):
     """A periscolar service families book: "Restaurant scolaire", later ALSH..."""
 
@@ -64,6 +74,21 @@ class Service(models.Model):
         blank=True,
         help_text=_("Vide : le pointage n'est clos que par un agent."),
     )
+    # Billing (booking/billing_modes.py): prepaid (pay or spend credit to book, today's
+    # flow) or post-paid (book freely, a monthly invoice per household, booking/invoicing.py).
+    billing_mode = models.CharField(
+        _("mode de facturation"),
+        max_length=10,
+        choices=BillingMode.choices,
+        default=BillingMode.PREPAID,
+    )
+    billing_basis = models.CharField(
+        _("facturation mensuelle d'après"),
+        max_length=12,
+        choices=BillingBasis.choices,
+        default=BillingBasis.RESERVATIONS,
+        help_text=_("Pour un service facturé au mois : les réservations ou les présences."),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -73,6 +98,10 @@ class Service(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_postpaid(self) -> bool:
+        return self.billing_mode == BillingMode.POSTPAID
 
 
 class MealKind(models.Model):

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ledger.batch_models import BatchInvoice, InvoiceBatch  # noqa: F401 - the same
 from ledger.reminder_models import Reminder  # noqa: F401 - ledger.models is the one import path
 
 DEFAULT_APPEAL_MENTIONS = (

@@ -18,3 +18,15 @@ def allocate_number(kind: str, year: int) -> int:
 
 def format_number(kind: str, year: int, sequence: int) -> str:
     return f"{kind}{year}{sequence:06d}"
+
+
+def allocate_numbers(kind: str, year: int, count: int) -> int:
+    """`count` consecutive numbers under the same lock as allocate_number; returns the first."""
+    NumberCounter.objects.bulk_create(
+        [NumberCounter(kind=kind, year=year, last_number=0)], ignore_conflicts=True
+    )
+    counter = NumberCounter.objects.select_for_update().get(kind=kind, year=year)
+    first = counter.last_number + 1
+    counter.last_number += count
+    counter.save(update_fields=["last_number"])
+    return first

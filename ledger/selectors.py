@@ -249,7 +249,13 @@ class InvoicedLine:
 
 
 def invoiced_lines(
-    *, household, service_code: str, order_references=None, line_ids=None, invoice_id=None
+    *,
+    household,
+    service_code: str,
+    order_references=None,
+    line_ids=None,
+    invoice_id=None,
+    months=None,
 ) -> list[InvoicedLine]:
     """The household's invoice lines for a service, narrowed to some orders' invoices, some
     line ids or one invoice. Two queries, whatever the number of lines."""
@@ -264,6 +270,8 @@ def invoiced_lines(
         lines = lines.filter(pk__in=list(line_ids))
     if invoice_id is not None:
         lines = lines.filter(document_id=invoice_id)
+    if months is not None:  # the monthly invoices of post-paid services (ledger/batch.py)
+        lines = lines.filter(document__batch_entry__month__in=list(months))
     rows = list(
         lines.values(
             "pk",
@@ -301,3 +309,12 @@ def invoiced_lines(
         )
         for row in rows
     ]
+
+
+def batch_invoices_without_pdf(batch_id: int) -> list[Document]:
+    """A batch's invoices whose PDF the worker has not stored yet."""
+    return list(
+        Document.objects.filter(batch_entry__batch_id=batch_id, pdf__isnull=True)
+        .select_related("account__service")
+        .order_by("sequence")
+    )

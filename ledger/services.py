@@ -200,9 +200,10 @@ def _author_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _snapshot(settings_row: LedgerSettings, household) -> dict:
-    """What the PDF prints about the commune and the family, frozen at issue time."""
-    commune = current_commune()
+def _snapshot(settings_row: LedgerSettings, household, commune=None) -> dict:
+    """What the PDF prints about the commune and the family, frozen at issue time (a batch
+    passes the commune it read once)."""
+    commune = commune or current_commune()
     street = " ".join(p for p in (household.street_number, household.street_name) if p)
     town = " ".join(p for p in (household.postal_code, household.city) if p)
     return {

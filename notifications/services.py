@@ -169,3 +169,33 @@ def stale_pending_ids(now=None) -> list[int]:
         .order_by("pk")
         .values_list("pk", flat=True)[:500]
     )
+
+
+def queue_emails(messages: list[dict]) -> int:
+    """Many e-mails at once (a monthly batch): each dict has to, template, context and
+    idempotency_key. One query to skip the keys already queued, one to write the rest, in the
+    caller's transaction; each row is sent by the worker once the transaction commits."""
+    keys = [message["idempotency_key"] for message in messages]
+    done = set(
+        OutboxEmail.objects.filter(idempotency_key__in=keys).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    rows = []
+    for message in messages:
+        if message["idempotency_key"] in done:
+            continue
+        subject, body_text, body_html = render_email(message["template"], message["context"])
+        rows.append(
+            OutboxEmail(
+                to_email=message["to"],
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                template=message["template"],
+                idempotency_key=message["idempotency_key"],
+            )
+        )
+    for email in OutboxEmail.objects.bulk_create(rows):
+        publish_on_commit(send_outbox_email, email.pk)
+    return len(rows)

@@ -49,6 +49,7 @@ STAFF_PERMISSIONS = {
     "ledger.issue_debit": ("document", "Émettre un débit sans réservation"),
     "ledger.export_ledger": ("document", "Exporter les comptes et les factures"),
     "ledger.send_reminder": ("reminder", "Envoyer une relance aux familles en impayé"),
+    "ledger.issue_invoice_batch": ("invoicebatch", "Émettre la facturation mensuelle (lot)"),
     "booking.prepare_school_year": ("schoolyear", "Préparer et ouvrir l'année scolaire"),
     "tipi.check_payment": ("paymentoperation", "Vérifier un paiement auprès du Trésor"),
     "tipi.validate_payment_manually": (
@@ -72,6 +73,7 @@ ROLES = {
         "ledger.issue_debit",
         "ledger.export_ledger",
         "ledger.send_reminder",
+        "ledger.issue_invoice_batch",
         "tipi.check_payment",
         "tipi.validate_payment_manually",
         "booking.record_attendance",

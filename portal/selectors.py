@@ -106,3 +106,29 @@ def contact_details(household: Household, author: Guardian) -> list[ContactField
             ),
         ]
     return fields
+
+
+def households_of_children(child_ids) -> dict[int, int]:
+    """child id → household id, in one query (a batch checks its lines with it)."""
+    return dict(Child.objects.filter(pk__in=set(child_ids)).values_list("pk", "household_id"))
+
+
+def guardian_emails(household_ids) -> dict[int, list[str]]:
+    """household id → its guardians' e-mail addresses (by rank), in one query."""
+    emails: dict[int, list[str]] = {}
+    for household_id, email in (
+        Guardian.objects.filter(household_id__in=set(household_ids))
+        .exclude(user__email="")
+        .order_by("household_id", "rank")
+        .values_list("household_id", "user__email")
+    ):
+        emails.setdefault(household_id, []).append(email)
+    return emails
+
+
+def children_by_ids(child_ids) -> dict[int, Child]:
+    return {child.pk: child for child in Child.objects.filter(pk__in=set(child_ids))}
+
+
+def household_names(household_ids) -> dict[int, str]:
+    return dict(Household.objects.filter(pk__in=set(household_ids)).values_list("pk", "name"))

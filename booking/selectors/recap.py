@@ -45,6 +45,8 @@ class Recap:
     total_debit: Decimal
     # Credit the household's other orders awaiting payment count on (booking/credit.py).
     reserved_elsewhere: Decimal = Decimal("0.00")
+    # A post-paid service ("facturé au mois"): nothing to pay now, the month's invoice bills it.
+    postpaid: bool = False
 
     @property
     def opening_debit(self) -> Decimal:
@@ -64,11 +66,18 @@ class Recap:
 
     @property
     def amount_to_pay(self) -> Decimal:
+        if self.postpaid:
+            return Decimal("0.00")
         if self.order.status == Order.Status.AWAITING_PAYMENT:
             # Fixed under the household lock when the payment started.
             net = self.total_debit - self.total_credit
             return max(Decimal("0.00"), net - self.order.reserved_credit)
         return max(Decimal("0.00"), -self.closing_balance)
+
+    @property
+    def amount_to_invoice(self) -> Decimal:
+        """Post-paid: what the month's invoice will add (negative: less than booked)."""
+        return self.total_debit - self.total_credit
 
     @property
     def needs_payment(self) -> bool:
@@ -118,6 +127,7 @@ def order_recap(order, lines=None) -> Recap:
         total_credit=sum((r.amount for r in rows if r.is_cancellation), Decimal("0.00")),
         total_debit=sum((r.amount for r in rows if not r.is_cancellation), Decimal("0.00")),
         reserved_elsewhere=credit.reserved_by_other_orders(order),
+        postpaid=order.service.is_postpaid,
     )
 
 

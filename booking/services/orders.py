@@ -177,7 +177,7 @@ def apply_order(order, additions, cancellations, reservations, enrolments, now):
         reservation.status = Reservation.Status.CANCELLED
         reservation.cancelled_by_order = order
         reservation.save(update_fields=["status", "cancelled_by_order"])
-    if additions:
+    if additions and billing.invoices_at_booking(order.service):
         ledger.issue_invoice(
             household=order.household,
             service_code=order.service.code,

@@ -138,3 +138,67 @@ def bulk_households(canteen, count: int, days: list[datetime.date], *, author=No
         ]
     )
     return households
+
+
+def bulk_booked_households(canteen, count: int, days: list[datetime.date], *, tag: str):
+    """`count` households, each a guardian with an e-mail and a child enrolled and booked on
+    `days` (one validated order), nothing invoiced: a post-paid month to invoice."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    households = Household.objects.bulk_create(
+        [Household(name=f"FOYER{tag}X{n:05d}", city="CLAIROIX") for n in range(count)]
+    )
+    users = User.objects.bulk_create(
+        [User(email=f"p{tag}x{n}@example.org", last_name=f"P{n}") for n in range(count)]
+    )
+    Guardian.objects.bulk_create(
+        [
+            Guardian(user=u, household=h, rank=1, civility="MME")
+            for u, h in zip(users, households, strict=True)
+        ]
+    )
+    children = Child.objects.bulk_create(
+        [Child(household=h, last_name=h.name, first_name="Camille") for h in households]
+    )
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                child=c,
+                service=canteen.service,
+                site=canteen.site,
+                planning_group=canteen.elementary,
+            )
+            for c in children
+        ]
+    )
+    now = timezone.now()
+    orders = Order.objects.bulk_create(
+        [
+            Order(
+                household=h,
+                service=canteen.service,
+                created_by=u,
+                status=Order.Status.VALIDATED,
+                expires_at=now,
+                validated_at=now,
+            )
+            for u, h in zip(users, households, strict=True)
+        ]
+    )
+    Reservation.objects.bulk_create(
+        [
+            Reservation(
+                child=c,
+                meal_kind=canteen.meal,
+                site=canteen.site,
+                day=day,
+                status=Reservation.Status.CONFIRMED,
+                unit_price=PRICE,
+                order=o,
+            )
+            for c, o in zip(children, orders, strict=True)
+            for day in days
+        ]
+    )
+    return households
