@@ -11,6 +11,7 @@ ON_BEHALF = "booking.on_behalf"
 CLOSURE = "booking.closure"
 CORRECTING_CREDIT_NOTE = "booking.correcting_credit_note"
 PRICE = "booking.price"
+WAITING_REMOVED = "booking.waiting_removed"
 
 
 def register_actions() -> None:
@@ -18,6 +19,7 @@ def register_actions() -> None:
     register_action(CLOSURE, gettext_lazy("Fermeture"))
     register_action(CORRECTING_CREDIT_NOTE, gettext_lazy("Avoir correctif"))
     register_action(PRICE, gettext_lazy("Changement de tarif"))
+    register_action(WAITING_REMOVED, gettext_lazy("Retrait de la liste d'attente"))
 
 
 def days_text(days) -> str:
@@ -144,4 +146,20 @@ def record_price(*, actor, price, before=None, deleted=False) -> None:
             "before": before,
             "deleted": deleted,
         },
+    )
+
+
+def record_waiting_removed(*, actor, request, reason) -> None:
+    record_staff_action(
+        actor=actor,
+        action=WAITING_REMOVED,
+        summary=_("Retrait de la liste d'attente : %(child)s, %(day)s (%(site)s) : %(reason)s")
+        % {
+            "child": str(request.child),
+            "day": f"{request.day:%d/%m/%Y}",
+            "site": request.site.name,
+            "reason": reason,
+        },
+        household_id=request.household_id,
+        details={"request": request.pk, "day": request.day.isoformat(), "reason": reason},
     )

@@ -10,6 +10,16 @@ urlpatterns = [
     path("reservations/<slug:service_code>/reservation/", views.planning, name="planning"),
     path("reservations/<slug:service_code>/recapitulatif/", views.recap, name="recap"),
     path("reservations/<slug:service_code>/valider/", views.validate, name="validate"),
+    path(
+        "reservations/<slug:service_code>/liste-attente/",
+        views.waiting_list,
+        name="waiting",
+    ),
+    path(
+        "reservations/<slug:service_code>/liste-attente/<str:request_id>/",
+        views.waiting_take,
+        name="waiting_take",
+    ),
     path("gestion/cuisine/", kitchen_views.kitchen, name="kitchen"),
     path(
         "gestion/foyers/<int:household_id>/<slug:service_code>/",

@@ -259,6 +259,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": OUTBOX_SWEEP_SECONDS,
     },
     "expire-payment-holds": {"task": "booking.tasks.expire_holds", "schedule": 60},
+    "expire-waiting-offers": {"task": "booking.tasks.expire_waiting_offers", "schedule": 300},
     "reconcile-card-payments": {"task": "tipi.tasks.reconcile_payments", "schedule": 60},
     "clear-sessions": {
         "task": "tenants.tasks.clear_sessions",

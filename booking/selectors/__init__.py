@@ -3,7 +3,8 @@ number of children, months or days: everything is loaded in bulk, then computed.
 
 One import path for every caller (`booking.selectors.planning_for`...): `rules` (services,
 sites, the ServiceRules of a service, places, reservations), `grid` (the planning grid),
-`recap` (an order's recap, a household's orders), `kitchen` (counts, the kitchen list).
+`recap` (an order's recap, a household's orders), `kitchen` (counts, the kitchen list),
+`waiting` (the waiting list: ranks, kept places, the staff's lists).
 """
 
 from booking import calendar
@@ -39,6 +40,7 @@ from booking.selectors.rules import (
     enrolments_of,
     household_reservations,
     is_closed,
+    is_postpaid,
     open_months,
     parse_cell_key,
     places_taken,
@@ -47,10 +49,21 @@ from booking.selectors.rules import (
     site_by_id,
     sites,
 )
+from booking.selectors.waiting import (
+    HouseholdWaiting,
+    household_waiting,
+    offer_of_household,
+    waiting_lists,
+)
 
 __all__ = [
     "ACTIVE",
     "ChildTab",
+    "HouseholdWaiting",
+    "household_waiting",
+    "is_postpaid",
+    "offer_of_household",
+    "waiting_lists",
     "DayCell",
     "KindTab",
     "MonthTab",

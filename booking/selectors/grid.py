@@ -19,6 +19,7 @@ from booking.selectors.rules import (
     places_taken,
     service_rules,
 )
+from booking.selectors.waiting import household_waiting, mark_waiting
 
 
 @dataclass
@@ -35,6 +36,10 @@ class DayCell:
     # meal replaces this one; `group` is shared by the cells of one child's day.
     note: str = ""
     group: str = ""
+    # The waiting list (booking/selectors/waiting.py): "join" on a full day, "in_line" with
+    # the family's rank, "kept" when a freed place is kept for it.
+    full: bool = False
+    waiting: str = ""
 
     @property
     def weekday(self) -> int:
@@ -160,7 +165,15 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
     full = not rules.has_room(taken, enrolment, day)
     if full and not reserved:
         return DayCell(
-            day, key, False, "free", True, _("complet"), _("plus de place disponible"), ""
+            day,
+            key,
+            False,
+            "free",
+            True,
+            _("complet"),
+            _("plus de place disponible"),
+            "",
+            full=True,
         )
     return DayCell(
         day,
@@ -188,7 +201,7 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
     first = months[0]
     last = calendar.month_days(months[-1])[-1]
     reservations = household_reservations(household, service, first, last)
-    taken = places_taken({e.site_id for e in enrolments}, first, last)
+    taken = places_taken({e.site_id for e in enrolments}, first, last, household)
     children = []
     for enrolment in enrolments:
         kinds, child_cells = [], []
@@ -219,4 +232,5 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
                 kinds.append(KindTab(meal_kind, month_tabs))
         one_meal.make_exclusive(rules, enrolment.child_id, child_cells)
         children.append(ChildTab(enrolment.child, enrolment, kinds))
+    mark_waiting(children, household_waiting(household, service, first, last))
     return Planning(service=service, children=children, rules=rules)
