@@ -223,3 +223,26 @@ def test_closing_the_day_empties_its_list_with_an_email(full_day):
     assert set(WaitingRequest.objects.values_list("status", flat=True)) == {"closed"}
     assert "liste d'attente close" in waiting_emails(g1).get().subject
     assert waiting_emails(g2).count() == 1
+
+
+def test_is_postpaid_reads_the_billing_mode_when_the_service_has_one(canteen_2027):
+    assert not selectors.is_postpaid(canteen_2027.service)  # no billing_mode yet: prepaid
+    canteen_2027.service.billing_mode = "monthly"
+    assert selectors.is_postpaid(canteen_2027.service)
+
+
+def test_a_promoted_post_paid_request_is_booked_once_by_its_task(full_day, blanchard):
+    """The booking half of a post-paid promotion (the task run on commit): the family's
+    lock, the meal booked at the frozen price, idempotent; a place no longer valid passes on."""
+    canteen, (g1, c1), (g2, c2) = full_day
+    join(g1, c1, canteen)
+    book(blanchard, set(), canteen)  # the place freed: kept for the first family
+    promoted = WaitingRequest.objects.get(child=c1)
+    WaitingRequest.objects.filter(pk=promoted.pk).update(status=WaitingRequest.Status.PROMOTED)
+    assert services.book_promoted(request_id=promoted.pk, now=NOW).status == "booked"
+    assert services.book_promoted(request_id=promoted.pk, now=NOW) is None  # idempotent
+    meal = Reservation.objects.get(child=c1, day=DAY)
+    assert meal.status == "confirmed"
+    assert meal.unit_price == selectors.service_rules(canteen.service).price(canteen.meal, DAY)
+    assert meal.order.household_id == g1.household_id
+    assert Reservation.objects.filter(day=DAY, status="confirmed").count() == 1
