@@ -73,6 +73,13 @@ class BookingConfig(AppConfig):
 
         household_sections.register()
         register_menu_entry(
+            key="waiting",
+            label=_("Liste d'attente"),
+            url_name="gestion_waiting",
+            permission="booking.view_kitchen_list",
+            order=22,
+        )
+        register_menu_entry(
             key="closures",
             label=_("Fermetures"),
             url_name="gestion_closures",

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from booking import billing, journal, selectors
 from booking.models import Closure, Enrolment, Reservation, Service
-from booking.services import lock_site_days
+from booking.services import close_waiting_lists, lock_site_days
 from ledger import services as ledger
 from ledger.money import format_euros
 from notifications.services import queue_email
@@ -266,6 +266,7 @@ def _close(service, days, sites, reason, closed_by, now) -> ClosureResult:
         status=Reservation.Status.CANCELLED
     )
 
+    close_waiting_lists(service=service, targets=targets)
     result = ClosureResult(closures=closures)
     by_household = defaultdict(list)
     for reservation in reservations:

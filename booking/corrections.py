@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from booking import journal
 from booking.models import Order, Reservation, Service
+from booking.services.waiting import promote_waiting
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger
 from portal import services as portal_services
@@ -127,4 +128,5 @@ def issue_correcting_credit_note(
         Reservation.objects.filter(pk__in=[r.pk for r in correction.cancelled]).update(
             status=Reservation.Status.CANCELLED
         )
+        promote_waiting(service=service, pairs=[(r.site_id, r.day) for r in correction.cancelled])
     return correction

@@ -16,6 +16,7 @@ from booking import (
     mailing_views,
     new_family_views,
     school_year_views,
+    waiting_views,
 )
 
 urlpatterns = [
@@ -34,6 +35,8 @@ urlpatterns = [
         attendance_views.staff_file,
         name="gestion_attendance_file",
     ),
+    path("liste-attente/", waiting_views.waiting_page, name="gestion_waiting"),
+    path("liste-attente/retirer/", waiting_views.waiting_remove, name="gestion_waiting_remove"),
     path("familles/nouvelle/", new_family_views.new_family, name="gestion_new_family"),
     path("ecrire/", mailing_views.compose, name="gestion_mailing"),
     path("ecrire/<int:entry_id>/", mailing_views.report, name="gestion_mailing_report"),

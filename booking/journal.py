@@ -15,6 +15,7 @@ ATTENDANCE_AMENDED = "booking.attendance_amended"
 ATTENDANCE_CLOSED = "booking.attendance_closed"
 ABSENCE_JUSTIFIED = "booking.absence_justified"
 INVOICE_BATCH = "booking.invoice_batch"
+WAITING_REMOVED = "booking.waiting_removed"
 
 
 def register_actions() -> None:
@@ -26,6 +27,7 @@ def register_actions() -> None:
     register_action(ATTENDANCE_CLOSED, gettext_lazy("Pointage clos"))
     register_action(ABSENCE_JUSTIFIED, gettext_lazy("Absence justifiée"))
     register_action(INVOICE_BATCH, gettext_lazy("Facturation mensuelle"))
+    register_action(WAITING_REMOVED, gettext_lazy("Retrait de la liste d'attente"))
 
 
 def days_text(days) -> str:
@@ -171,4 +173,20 @@ def record_invoice_batch(*, actor, service, batch) -> None:
             "euros": format_euros(batch.total),
         },
         details={"service": service.code, "month": f"{batch.month:%Y-%m}", "batch": batch.pk},
+    )
+
+
+def record_waiting_removed(*, actor, request, reason) -> None:
+    record_staff_action(
+        actor=actor,
+        action=WAITING_REMOVED,
+        summary=_("Retrait de la liste d'attente : %(child)s, %(day)s (%(site)s) : %(reason)s")
+        % {
+            "child": str(request.child),
+            "day": f"{request.day:%d/%m/%Y}",
+            "site": request.site.name,
+            "reason": reason,
+        },
+        household_id=request.household_id,
+        details={"request": request.pk, "day": request.day.isoformat(), "reason": reason},
     )

@@ -326,3 +326,52 @@ class Reservation(models.Model):
 
     def __str__(self):
         return f"{self.child} {self.meal_kind} {self.day:%d/%m/%Y}"
+
+
+class WaitingRequest(models.Model):
+    """A family in line for a full day ("liste d'attente"): served in the order of the
+    requests (created_at, then id). WAITING in line; OFFERED: a place freed and is kept for
+    the family until `offered_until` (prepaid); PROMOTED: a place freed and the meal is being
+    booked (post-paid, booking/services/waiting.py); then BOOKED, LEFT, EXPIRED or CLOSED."""
+
+    class Status(models.TextChoices):
+        WAITING = "waiting", _("en attente")
+        OFFERED = "offered", _("place proposée")
+        PROMOTED = "promoted", _("place attribuée")
+        BOOKED = "booked", _("réservé")
+        LEFT = "left", _("retiré")
+        EXPIRED = "expired", _("délai dépassé")
+        CLOSED = "closed", _("jour fermé")
+
+    household = models.ForeignKey(
+        "portal.Household", on_delete=models.CASCADE, verbose_name=_("foyer")
+    )
+    child = models.ForeignKey("portal.Child", on_delete=models.CASCADE, verbose_name=_("enfant"))
+    meal_kind = models.ForeignKey(MealKind, on_delete=models.CASCADE, verbose_name=_("repas"))
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, verbose_name=_("site"))
+    day = models.DateField(_("jour"))
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.WAITING
+    )
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    offered_at = models.DateTimeField(_("place libérée le"), null=True, blank=True)
+    offered_until = models.DateTimeField(_("place gardée jusqu'au"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("demande de liste d'attente")
+        verbose_name_plural = _("liste d'attente")
+        ordering = ["site", "day", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "meal_kind", "day"],
+                condition=models.Q(status__in=["waiting", "offered", "promoted"]),
+                name="booking_waiting_once",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["site", "day", "status"], name="booking_wait_site_day"),
+            models.Index(fields=["status", "offered_until"], name="booking_wait_expiry"),
+        ]
+
+    def __str__(self):
+        return f"{self.child} {self.meal_kind} {self.day:%d/%m/%Y}"

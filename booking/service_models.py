@@ -90,6 +90,14 @@ class Service(models.Model):
         help_text=_("Pour un service facturé au mois : les réservations ou les présences."),
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    waiting_hold_hours = models.PositiveSmallIntegerField(
+        _("place gardée (heures)"),
+        default=24,
+        help_text=_(
+            "Liste d'attente : durée pendant laquelle une place libérée est gardée pour la "
+            "famille suivante, le temps qu'elle la paie."
+        ),
+    )
 
     class Meta:
         verbose_name = _("service")

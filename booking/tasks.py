@@ -34,3 +34,24 @@ def close_attendance_days_in_commune() -> int | None:
         if not held:
             return None
         return services.close_due_attendance_days()
+
+
+def expire_waiting_offers() -> int:
+    """Beat: one expire_waiting_offers_in_commune per commune."""
+    return fan_out(expire_waiting_offers_in_commune)
+
+
+@shared_task(soft_time_limit=50, time_limit=60)
+def expire_waiting_offers_in_commune() -> int | None:
+    """Places kept for a waiting family past their time pass to the next one."""
+    with commune_lock("expire-waiting-offers", ttl=70) as held:
+        if not held:
+            return None
+        return services.expire_waiting_offers()
+
+
+@shared_task(soft_time_limit=20, time_limit=30)
+def book_promoted(request_id: int):
+    """Post-paid: book the meal of a family promoted from the waiting list (idempotent)."""
+    request = services.book_promoted(request_id=request_id)
+    return request.status if request is not None else None

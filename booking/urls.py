@@ -20,6 +20,16 @@ urlpatterns = [
         attendance_views.absence_file,
         name="absence_file",
     ),
+    path(
+        "reservations/<slug:service_code>/liste-attente/",
+        views.waiting_list,
+        name="waiting",
+    ),
+    path(
+        "reservations/<slug:service_code>/liste-attente/<str:request_id>/",
+        views.waiting_take,
+        name="waiting_take",
+    ),
     path("gestion/cuisine/", kitchen_views.kitchen, name="kitchen"),
     path(
         "gestion/foyers/<int:household_id>/<slug:service_code>/",

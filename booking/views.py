@@ -150,6 +150,7 @@ def planning(request, service_code):
             "service_name": service.name,
             "service_page": "planning",
             "planning": page,
+            "waiting_url": reverse("booking:waiting", kwargs={"service_code": service.code}),
             "errors": errors,
             "draft_kept": draft_kept and (added or cancelled),
             "added": added,
@@ -213,5 +214,60 @@ def validate(request, service_code):
             "Vos réservations et annulations sont enregistrées. "
             "Un e-mail de confirmation vous est envoyé."
         ),
+    )
+    return redirect("booking:planning", service_code=service.code)
+
+
+@login_required
+@require_POST
+def waiting_list(request, service_code):
+    """ "Liste d'attente" / "Quitter la liste" of a full day, posted from the grid (the
+    grid's ticks are kept: nothing else of the page is lost)."""
+    household = household_or_404(request.user)
+    service = _service_or_404(service_code)
+    session.keep_wanted(
+        request.session, service, (key for key in request.POST if key.startswith("r-"))
+    )
+    try:
+        if request.POST.get("leave"):
+            services.leave_waiting_list(
+                household=household, service=service, key=request.POST["leave"]
+            )
+            messages.success(request, _("Vous avez quitté la liste d'attente de ce jour."))
+        else:
+            services.join_waiting_list(
+                household=household, service=service, key=request.POST.get("join", "")
+            )
+            messages.success(
+                request,
+                _(
+                    "Vous êtes sur la liste d'attente : si une place se libère, "
+                    "un e-mail vous prévient."
+                ),
+            )
+    except services.WaitingRefused as refusal:
+        for message in refusal.messages:
+            messages.error(request, message)
+    return redirect("booking:planning", service_code=service.code)
+
+
+@login_required
+def waiting_take(request, service_code, request_id):
+    """The e-mail's link: the planning with the place kept for the family ticked, ready to
+    "Finaliser la commande" (looked up through the household)."""
+    household = household_or_404(request.user)
+    service = _service_or_404(service_code)
+    offer = selectors.offer_of_household(household, request_id)
+    if offer is None or offer.meal_kind.service_id != service.pk:
+        messages.error(request, _("Cette place n'est plus gardée pour vous."))
+        return redirect("booking:planning", service_code=service.code)
+    page = selectors.planning_for(household, service)
+    wanted = {cell.key for _c, _k, month in page.cells() for cell in month.cells if cell.checked}
+    wanted.add(selectors.cell_key(offer.child_id, offer.meal_kind_id, offer.day))
+    session.keep_wanted(request.session, service, wanted)
+    messages.info(
+        request,
+        _("Une place est gardée pour %(child)s le %(day)s : finalisez la commande.")
+        % {"child": offer.child, "day": f"{offer.day:%d/%m/%Y}"},
     )
     return redirect("booking:planning", service_code=service.code)

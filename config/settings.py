@@ -266,6 +266,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.tasks.close_attendance_days",
         "schedule": crontab(minute="*/15"),
     },
+    "expire-waiting-offers": {"task": "booking.tasks.expire_waiting_offers", "schedule": 300},
     "reconcile-card-payments": {"task": "tipi.tasks.reconcile_payments", "schedule": 60},
     "clear-sessions": {
         "task": "tenants.tasks.clear_sessions",

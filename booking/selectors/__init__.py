@@ -3,7 +3,8 @@ number of children, months or days: everything is loaded in bulk, then computed.
 
 One import path for every caller (`booking.selectors.planning_for`...): `rules` (services,
 sites, the ServiceRules of a service, places, reservations), `grid` (the planning grid),
-`recap` (an order's recap, a household's orders), `kitchen` (counts, the kitchen list).
+`recap` (an order's recap, a household's orders), `kitchen` (counts, the kitchen list),
+`waiting` (the waiting list: ranks, kept places, the staff's lists).
 """
 
 from booking import calendar
@@ -50,6 +51,7 @@ from booking.selectors.rules import (
     enrolments_of,
     household_reservations,
     is_closed,
+    is_postpaid,
     open_months,
     parse_cell_key,
     places_taken,
@@ -57,6 +59,12 @@ from booking.selectors.rules import (
     service_rules,
     site_by_id,
     sites,
+)
+from booking.selectors.waiting import (
+    HouseholdWaiting,
+    household_waiting,
+    offer_of_household,
+    waiting_lists,
 )
 
 __all__ = [
@@ -70,6 +78,11 @@ __all__ = [
     "justification_file_for_staff",
     "justification_file_of_household",
     "ChildTab",
+    "HouseholdWaiting",
+    "household_waiting",
+    "is_postpaid",
+    "offer_of_household",
+    "waiting_lists",
     "DayCell",
     "KindTab",
     "MonthTab",

@@ -21,6 +21,7 @@ from booking.selectors.rules import (
     places_taken,
     service_rules,
 )
+from booking.selectors.waiting import household_waiting, mark_waiting
 
 
 @lru_cache(maxsize=4096)
@@ -63,6 +64,10 @@ class DayCell(DayLabels):
     # meal replaces this one; `group` is shared by the cells of one child's day.
     note: str = ""
     group: str = ""
+    # The waiting list (booking/selectors/waiting.py): "join" on a full day, "in_line" with
+    # the family's rank, "kept" when a freed place is kept for it.
+    full: bool = False
+    waiting: str = ""
 
     @property
     def weekday(self) -> int:
@@ -213,7 +218,7 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
         return DayCell(day, key, reserved, state, True, texts.late, deadline_text, "")
     full = not rules.has_room(taken, enrolment, day)
     if full and not reserved:
-        return DayCell(day, key, False, "free", True, texts.full, texts.no_room, "")
+        return DayCell(day, key, False, "free", True, texts.full, texts.no_room, "", full=True)
     return DayCell(
         day,
         key,
@@ -240,7 +245,7 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
     first = months[0]
     last = calendar.month_days(months[-1])[-1]
     reservations = household_reservations(household, service, first, last)
-    taken = places_taken({e.site_id for e in enrolments}, first, last)
+    taken = places_taken({e.site_id for e in enrolments}, first, last, household)
     # Computed once per page, shared by every child, kind and month: the days of each
     # planning group, the cut-off texts, the words of the days without a box, the labels.
     texts, off_words, days_of = CellTexts(rules), {}, {}
@@ -280,4 +285,5 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
                 kinds.append(KindTab(meal_kind, month_tabs))
         one_meal.make_exclusive(rules, enrolment.child_id, child_cells)
         children.append(ChildTab(enrolment.child, enrolment, kinds))
+    mark_waiting(children, household_waiting(household, service, first, last))
     return Planning(service=service, children=children, rules=rules)

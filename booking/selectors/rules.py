@@ -25,6 +25,7 @@ from booking.models import (
     Site,
     SiteDay,
 )
+from booking.selectors.waiting import places_kept
 
 ACTIVE = [Reservation.Status.CONFIRMED, Reservation.Status.HELD]
 
@@ -233,8 +234,18 @@ def is_closed(closed: dict, site_id, day: datetime.date) -> bool:
     return (None, day) in closed or (site_id, day) in closed
 
 
-def places_taken(site_ids, first: datetime.date, last: datetime.date) -> Counter:
-    """(site id, day) → meals reserved or held."""
+def is_postpaid(service) -> bool:
+    """Whether the service bills its meals after the month (a waiting family's meal is
+    booked at once) rather than paid before (the freed place is kept for it to pay). Until
+    `Service.billing_mode` exists every service is prepaid."""
+    return getattr(service, "billing_mode", "prepaid") == "monthly"
+
+
+def places_taken(
+    site_ids, first: datetime.date, last: datetime.date, except_household=None
+) -> Counter:
+    """(site id, day) → meals reserved or held, and places the waiting list keeps for a
+    family (booking/selectors/waiting.py) other than `except_household`'s own."""
     rows = (
         Reservation.objects.filter(
             site_id__in=site_ids, day__range=(first, last), status__in=ACTIVE
@@ -242,7 +253,9 @@ def places_taken(site_ids, first: datetime.date, last: datetime.date) -> Counter
         .values("site_id", "day")
         .annotate(n=Count("id"))
     )
-    return Counter({(row["site_id"], row["day"]): row["n"] for row in rows})
+    taken = Counter({(row["site_id"], row["day"]): row["n"] for row in rows})
+    taken.update(places_kept(site_ids, first, last, except_household))
+    return taken
 
 
 def enrolments_of(household, service):

@@ -2,7 +2,8 @@
 
 One import path for every caller: `booking.services.draft_order` and the rest live in
 `orders` (draft, validate, an agent's booking), `holds` (card payments: hold, confirm,
-release, expire) and `rules` (refusals, the checks and locks both share).
+release, expire), `waiting` (the waiting list: join, leave, promotion, kept places) and
+`rules` (refusals, the checks and locks they share).
 """
 
 from booking.credit import NothingToPay, lock_household
@@ -36,6 +37,16 @@ from booking.services.rules import (
     ReasonRequired,
     lock_site_days,
 )
+from booking.services.waiting import (
+    WaitingRefused,
+    book_promoted,
+    close_waiting_lists,
+    expire_waiting_offers,
+    join_waiting_list,
+    leave_waiting_list,
+    promote_waiting,
+    remove_waiting_request,
+)
 
 _lock_site_days = lock_site_days  # the former private name, for branches still using it
 
@@ -53,6 +64,14 @@ __all__ = [
     "OrderRefused",
     "PaymentRequired",
     "ReasonRequired",
+    "WaitingRefused",
+    "book_promoted",
+    "close_waiting_lists",
+    "expire_waiting_offers",
+    "join_waiting_list",
+    "leave_waiting_list",
+    "promote_waiting",
+    "remove_waiting_request",
     "book_for_household",
     "confirm_held_order",
     "draft_order",

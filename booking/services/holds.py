@@ -10,6 +10,7 @@ from django.utils import timezone
 from booking import credit, selectors
 from booking.credit import NothingToPay
 from booking.models import Order, OrderLine, Reservation
+from booking.services import waiting
 from booking.services.orders import apply_order
 from booking.services.rules import (
     HOLD_LIFETIME,
@@ -51,6 +52,7 @@ def hold_order(*, order, household, now=None) -> Order:
                 for line in additions
             ]
         )
+        waiting.consume_requests(household=household, lines=additions)
         order.reserved_credit = credit.credit_to_reserve(recap)  # while still a draft
         order.status = Order.Status.AWAITING_PAYMENT
         order.expires_at = now + HOLD_LIFETIME
@@ -104,10 +106,14 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
         additions = [line for line in additions if not closed_for(line)]
         if order.status != Order.Status.AWAITING_PAYMENT:
             # The held places were released: take again those that are still free.
-            lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)
+            lock_site_days(
+                (enrolments[line.child_id].site_id, line.day)
+                for line in additions + cancellations
+                if line.child_id in enrolments
+            )
             rules = selectors.service_rules(order.service)
             taken = selectors.places_taken(
-                {e.site_id for e in enrolments.values()}, min(days), max(days)
+                {e.site_id for e in enrolments.values()}, min(days), max(days), order.household
             )
             kept = []
             cancelled = {(line.child_id, line.meal_kind_id, line.day) for line in cancellations}
@@ -168,9 +174,13 @@ def release_hold(*, order, status=Order.Status.ABANDONED) -> Order:
         order = locked_order(order, order.household)
         if order.status != Order.Status.AWAITING_PAYMENT:
             return order
+        held = list(
+            order.reservations.filter(status=Reservation.Status.HELD).values_list("site_id", "day")
+        )
         order.reservations.filter(status=Reservation.Status.HELD).update(
             status=Reservation.Status.CANCELLED
         )
+        waiting.promote_waiting(service=order.service, pairs=held)
         order.status = status
         order.save(update_fields=["status"])
     return order

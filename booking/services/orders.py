@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from booking import billing, journal, one_meal, selectors
 from booking.models import Order, OrderLine, Reservation, Service
+from booking.services import waiting
 from booking.services.rules import (
     DRAFT_LIFETIME,
     LineError,
@@ -76,7 +77,7 @@ def draft_order(
         raise OrderRefused([LineError(service.name, None, _("aucun mois n'est ouvert"))])
     first, last = months[0], selectors.calendar.month_days(months[-1])[-1]
     current = selectors.household_reservations(household, service, first, last)
-    taken = selectors.places_taken({e.site_id for e in enrolments.values()}, first, last)
+    taken = selectors.places_taken({e.site_id for e in enrolments.values()}, first, last, household)
 
     additions, cancellations = [], []
     for child_id, meal_kind_id, day in sorted(wanted - set(current), key=lambda w: (w[2], w)):
@@ -177,6 +178,12 @@ def apply_order(order, additions, cancellations, reservations, enrolments, now):
         reservation.status = Reservation.Status.CANCELLED
         reservation.cancelled_by_order = order
         reservation.save(update_fields=["status", "cancelled_by_order"])
+    waiting.consume_requests(household=order.household, lines=additions)
+    waiting.promote_waiting(
+        service=order.service,
+        pairs=[(reservations[line.pk].site_id, line.day) for line in cancellations],
+        now=now,
+    )
     if additions and billing.invoices_at_booking(order.service):
         ledger.issue_invoice(
             household=order.household,

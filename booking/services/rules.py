@@ -100,11 +100,15 @@ def recheck(order, lines, now):
             errors.append(LineError(str(line.child), line.day, _("enfant non inscrit")))
     if errors:
         raise OrderRefused(errors)
-    lock_site_days((enrolments[line.child_id].site_id, line.day) for line in additions)
+    # Cancellations too: the place they free goes to the waiting list under the same locks,
+    # taken together in one sorted pass (booking/services/waiting.py).
+    lock_site_days((enrolments[line.child_id].site_id, line.day) for line in lines)
     rules = selectors.service_rules(order.service)  # after the locks: sees a closure just made
 
     days = [line.day for line in lines]
-    taken = selectors.places_taken({e.site_id for e in enrolments.values()}, min(days), max(days))
+    taken = selectors.places_taken(
+        {e.site_id for e in enrolments.values()}, min(days), max(days), order.household
+    )
     current = selectors.household_reservations(order.household, order.service, min(days), max(days))
     for line in additions:
         enrolment = enrolments[line.child_id]
