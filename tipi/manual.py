@@ -8,6 +8,7 @@ validated by hand. Who tried, and why, is in the history either way."""
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tipi import journal, payfip, services
@@ -33,6 +34,11 @@ def record_manual_payment(
         raise ManualValidationRefused(_("Indiquez le motif de la validation manuelle."))
     if not numauto:
         raise ManualValidationRefused(_("Indiquez le n° d'autorisation du ticket du Trésor."))
+    if paid_at > timezone.now():
+        # A ticket cannot be dated later than now; the balance would not count it yet.
+        raise ManualValidationRefused(
+            _("La date et l'heure du paiement ne peuvent pas être dans le futur.")
+        )
     answer = None
     if operation.id_op and not operation.is_final:
         answer = services.fetch_status(operation)

@@ -31,15 +31,17 @@ def agent(live):
     return browser
 
 
-def validate_by_hand(browser, operation):
+def validate_by_hand(browser, operation, paid_at=None):
+    """The ticket's time: a minute ago by default (a ticket is never dated in the future)."""
+    paid_at = timezone.localtime(paid_at or timezone.now() - datetime.timedelta(minutes=1))
     url = f"{ADMIN}{operation.pk}/validation-manuelle/"
     browser.get(url)
     page = browser.post(
         url,
         {
             "numauto": "654321",
-            "paid_on": timezone.localdate().isoformat(),
-            "paid_time": "09:31",
+            "paid_on": paid_at.date().isoformat(),
+            "paid_time": paid_at.strftime("%H:%M"),
             "reason": "Ticket présenté par M. BLANCHARD",
         },
     )
@@ -117,6 +119,19 @@ def test_a_payment_the_treasury_says_is_paid_is_not_recorded_twice(live, setting
     assert operation.status == "paid" and operation.numauto != "654321"
     assert operation.validated_by is None  # the Treasury's answer, not the agent's
     assert documents(live) == ["FA", "RG"]
+
+
+def test_a_ticket_dated_in_the_future_is_refused_and_records_nothing(live, settings):
+    operation = parent_at_the_treasury(live, settings)
+    with live.in_commune():
+        PaymentOperation.objects.filter(pk=operation.pk).update(
+            id_op="d" * 36, created_at=operation.created_at - datetime.timedelta(hours=3)
+        )
+    later = timezone.now() + datetime.timedelta(hours=2)
+    page = validate_by_hand(agent(live), operation, paid_at=later)
+    assert "ne peuvent pas être dans le futur" in page
+    assert the_operation(live).status != "paid"
+    assert documents(live) == []
 
 
 def test_an_operation_the_treasury_no_longer_knows_is_validated_by_hand(live, settings):
