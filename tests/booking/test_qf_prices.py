@@ -168,3 +168,20 @@ def test_cantine_a_1_euro_needs_three_brackets_the_lowest_at_most_one_euro():
     assert prices.is_cantine_a_1_euro(three)
     assert not prices.is_cantine_a_1_euro(three[1:])
     assert not prices.is_cantine_a_1_euro([(EUR("500"), EUR("1.01")), *three[1:]])
+
+
+def test_the_demo_shows_cantine_a_1_euro_in_les_ageux_and_loads_twice_alike(les_ageux):
+    from django_tenants.utils import schema_context
+
+    from booking import demo as booking_demo
+    from booking.models import Price
+    from portal import demo as portal_demo
+
+    with schema_context(les_ageux.schema_name):
+        for _ in range(2):
+            portal_demo.load(les_ageux)
+            booking_demo.load(les_ageux)
+        brackets = list(PriceBracket.objects.all())
+        assert len(brackets) == 3 and Price.objects.filter(meal_kind__name="Repas").count() == 1
+        assert prices.is_cantine_a_1_euro([(b.qf_max, b.amount) for b in brackets])
+        assert QuotientFamilial.objects.count() == 1
