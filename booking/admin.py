@@ -71,6 +71,7 @@ class ServiceAdmin(EurosReadonlyMixin, admin.ModelAdmin):
 class PriceInline(EurosReadonlyMixin, admin.TabularInline):
     model = Price
     extra = 1
+    show_change_link = True  # the price's page holds its quotient familial grid
     formfield_overrides = MONEY_INPUTS
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from booking import prices, selectors, services
 from booking.models import OrderLine, PriceBracket, Reservation
+from ledger.models import Document
 from portal import quotients
 from portal.models import QuotientFamilial
 from tests.booking.factories import paris
@@ -113,7 +114,11 @@ def test_a_later_qf_change_leaves_the_booked_price_and_the_invoice_unchanged(
     set_qf(blanchard.household, "450")
     order = draft(blanchard, canteen_2027, JAN[:2])
     services.validate_order(order=order, household=blanchard.household, now=NOW, allow_debit=True)
+    invoice = Document.objects.get(kind="FA")
+    assert invoice.total == EUR("2.00")
     set_qf(blanchard.household, "1200", valid_from=datetime.date(2026, 12, 16))
+    invoice.refresh_from_db()
+    assert invoice.total == EUR("2.00") and Document.objects.filter(kind="FA").count() == 1
     booked = Reservation.objects.filter(child=canteen_2027.maxime).order_by("day")
     assert [r.unit_price for r in booked] == [EUR("1.00"), EUR("1.00")]
     assert line_prices(order) == {JAN[0]: EUR("1.00"), JAN[1]: EUR("1.00")}
@@ -185,3 +190,39 @@ def test_the_demo_shows_cantine_a_1_euro_in_les_ageux_and_loads_twice_alike(les_
         assert len(brackets) == 3 and Price.objects.filter(meal_kind__name="Repas").count() == 1
         assert prices.is_cantine_a_1_euro([(b.qf_max, b.amount) for b in brackets])
         assert QuotientFamilial.objects.count() == 1
+
+
+def bracket_post(rows):
+    data = {
+        "brackets-TOTAL_FORMS": str(len(rows)),
+        "brackets-INITIAL_FORMS": "0",
+        "brackets-MIN_NUM_FORMS": "0",
+        "brackets-MAX_NUM_FORMS": "1000",
+    }
+    for i, (qf_max, amount) in enumerate(rows):
+        data[f"brackets-{i}-qf_max"] = qf_max
+        data[f"brackets-{i}-amount"] = amount
+    return data
+
+
+def test_the_administrateur_types_a_grid_the_french_way_and_sees_cantine_a_1_euro(
+    client, canteen_2027
+):
+    from tests.factories import PASSWORD
+
+    admin_user = UserFactory(email="admin@clairoix.test", is_staff=True, is_superuser=True)
+    client.post("/Clairoix/admin/login/", {"username": admin_user.email, "password": PASSWORD})
+    price = canteen_2027.meal.prices.get()
+    url = f"/Clairoix/admin/booking/price/{price.pk}/change/"
+    wrong = client.post(url, bracket_post([("500", "1,00"), ("900", "45,00"), ("", "4,70")]))
+    assert wrong.status_code == 200
+    assert "dépasse le tarif maximal du service" in wrong.content.decode()
+    assert not PriceBracket.objects.exists()
+    saved = client.post(url, bracket_post([("500", "1,00"), ("900", "2,50"), ("", "4,70")]))
+    assert saved.status_code == 302
+    assert [(b.qf_max, b.amount) for b in PriceBracket.objects.all()] == [
+        (EUR("500.00"), EUR("1.00")),
+        (EUR("900.00"), EUR("2.50")),
+        (None, EUR("4.70")),
+    ]
+    assert "« Cantine à 1 € »" in client.get(url).content.decode()
