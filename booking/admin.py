@@ -20,6 +20,7 @@ from booking.models import (
     OrderLine,
     PlanningGroup,
     Price,
+    PriceBracket,
     Reservation,
     SchoolYear,
     Service,
@@ -70,7 +71,66 @@ class ServiceAdmin(EurosReadonlyMixin, admin.ModelAdmin):
 class PriceInline(EurosReadonlyMixin, admin.TabularInline):
     model = Price
     extra = 1
+    show_change_link = True  # the price's page holds its quotient familial grid
     formfield_overrides = MONEY_INPUTS
+
+
+class BracketFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        brackets = [
+            (form.cleaned_data.get("qf_max"), form.cleaned_data.get("amount"))
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        errors = prices.bracket_errors(
+            brackets, ceiling=self.instance.meal_kind.service.price_ceiling
+        )
+        if errors:
+            raise forms.ValidationError(errors)
+
+
+class PriceBracketInline(EurosReadonlyMixin, admin.TabularInline):
+    model = PriceBracket
+    formset = BracketFormSet
+    extra = 3
+    formfield_overrides = MONEY_INPUTS
+
+
+@admin.register(Price)
+class PriceAdmin(EurosReadonlyMixin, admin.ModelAdmin):
+    """A price's quotient familial grid ("Tarif QF 1", "Tarif QF 2"... in QF order)."""
+
+    list_display = ("meal_kind", "valid_from", "valid_until", "amount_display", "qf_grid")
+    readonly_fields = ("meal_kind", "amount", "valid_from", "valid_until", "qf_grid")
+    inlines = [PriceBracketInline]
+
+    @admin.display(description=_("tarif (€)"), ordering="amount")
+    def amount_display(self, obj):
+        return format_euros(obj.amount)
+
+    @admin.display(description=_("grille QF"))
+    def qf_grid(self, obj):
+        brackets = [(b.qf_max, b.amount) for b in obj.brackets.all()]
+        if not brackets:
+            return _("aucune (tarif unique)")
+        if prices.is_cantine_a_1_euro(brackets):
+            return _("%d tranches — « Cantine à 1 € »") % len(brackets)
+        return _(
+            "%d tranches — ne remplit pas « Cantine à 1 € » "
+            "(3 tranches, la plus basse à 1,00 € au plus)"
+        ) % len(brackets)
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is PriceBracket:
+            prices.save_bracket_formset(formset=formset, actor=request.user)
+        else:
+            super().save_formset(request, form, formset, change)
 
 
 @admin.register(MealKind)

@@ -21,6 +21,7 @@ from booking.models import (
     OpenMonth,
     PlanningGroup,
     Price,
+    PriceBracket,
     SchoolYear,
     Service,
     Site,
@@ -52,6 +53,16 @@ class Canteen:
     @property
     def lea(self):
         return self.enrolments["Léa"].child
+
+
+# "Cantine à 1 €": QF ≤ 500: 1,00 €; 501–900: 2,50 €; above (or no QF known): 4,70 €.
+QF_GRIDS = {
+    "Les-Ageux": [
+        (Decimal("500.00"), Decimal("1.00")),
+        (Decimal("900.00"), Decimal("2.50")),
+        (None, Decimal("4.70")),
+    ],
+}
 
 
 def school_year_of(day: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -159,6 +170,12 @@ def load(commune):
         last_day=last_day,
         children=children,
     )
+    if commune.slug in QF_GRIDS:
+        price = canteen.meal.prices.get(valid_from=first_day)
+        for qf_max, amount in QF_GRIDS[commune.slug]:
+            PriceBracket.objects.get_or_create(
+                price=price, qf_max=qf_max, defaults={"amount": amount}
+            )
     demo_town.load(
         commune,
         service=canteen.service,

@@ -17,6 +17,7 @@ from booking.service_models import (  # noqa: F401 - booking.models is the one i
     MealKind,
     PlanningGroup,
     Price,
+    PriceBracket,
     Service,
     Site,
     SiteDay,

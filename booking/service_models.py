@@ -229,3 +229,31 @@ class PlanningGroup(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class PriceBracket(models.Model):
+    """One bracket of a price's quotient familial grid: households whose QF is at most
+    `qf_max` (the lowest such bracket) pay `amount`; the bracket without `qf_max` takes
+    every QF above the others. With no QF known, the highest amount of the grid applies."""
+
+    price = models.ForeignKey(
+        Price, on_delete=models.CASCADE, related_name="brackets", verbose_name=_("tarif")
+    )
+    qf_max = models.DecimalField(
+        _("QF jusqu'à"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    amount = models.DecimalField(_("tarif (€)"), max_digits=8, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("tranche de quotient familial")
+        verbose_name_plural = _("tranches de quotient familial")
+        ordering = [models.F("qf_max").asc(nulls_last=True)]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0), name="booking_bracket_positive"
+            ),
+            models.UniqueConstraint(fields=["price", "qf_max"], name="booking_bracket_one_max"),
+        ]
+
+    def __str__(self):
+        return f"{self.price} ≤ {self.qf_max}" if self.qf_max is not None else f"{self.price} >"

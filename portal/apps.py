@@ -9,7 +9,11 @@ class PortalConfig(AppConfig):
         from django.db.models.signals import post_migrate
         from django.utils.translation import gettext_lazy as _
 
-        from portal import roles, selectors
+        from portal import quotients, roles, selectors
+        from portal.journal import register_action
+
+        register_action(quotients.SET_ACTION, _("Quotient familial saisi"))
+        register_action(quotients.IMPORT_ACTION, _("Quotients familiaux importés"))
         from tenants.statistics import register_commune_statistic
 
         # Role groups follow portal/roles.py in every commune schema after each migrate.

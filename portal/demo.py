@@ -1,11 +1,12 @@
 """Demo families, loaded by `manage.py load_demo` inside each commune (idempotent)."""
 
 import datetime
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 
 from portal import demo_town, roles
-from portal.models import Child, Guardian, Household
+from portal.models import Child, Guardian, Household, QuotientFamilial
 
 DEMO_PASSWORD = "preau-demo-2026"  # noqa: S105 - published demo credentials
 
@@ -49,6 +50,8 @@ FAMILIES = {
         "children": [
             ("MARTIN", "Hugo", datetime.date(2018, 6, 21), "École des Ageux", "CE1"),
         ],
+        # CAF quotient familial: "Tarif QF 2" on Les Ageux's "Cantine à 1 €" grid.
+        "quotient": Decimal("720.00"),
     },
 }
 
@@ -101,6 +104,12 @@ def load(commune):
             "mobile_phone": person["mobile_phone"],
         },
     )
+    if "quotient" in family:
+        QuotientFamilial.objects.get_or_create(
+            household=household,
+            valid_from=datetime.date(2020, 1, 1),
+            defaults={"value": family["quotient"], "source": QuotientFamilial.Source.CAF},
+        )
     for last_name, first_name, birth_date, school, class_name in family["children"]:
         Child.objects.get_or_create(
             household=household,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal import families_views, gestion_views, messages_views
+from portal import families_views, gestion_views, messages_views, quotients_views
 
 urlpatterns = [
     path("", gestion_views.home, name="gestion_home"),
@@ -13,6 +13,16 @@ urlpatterns = [
         "familles/<int:household_id>/acces/<int:guardian_id>/",
         families_views.send_access,
         name="gestion_send_access",
+    ),
+    path(
+        "familles/<int:household_id>/quotient/",
+        quotients_views.set_quotient,
+        name="gestion_set_quotient",
+    ),
+    path(
+        "familles/quotients/import/",
+        quotients_views.import_page,
+        name="gestion_quotients_import",
     ),
     path("messages/", messages_views.inbox, name="gestion_messages"),
     path("messages/<int:message_id>/", messages_views.message_detail, name="gestion_message"),

@@ -3,8 +3,9 @@ children, messages, e-mails sent, journal. Registered in PortalConfig.ready().""
 
 from django.utils.translation import gettext_lazy as _
 
-from portal import families, messages
+from portal import families, messages, quotients
 from portal.journal import journal_entries
+from portal.models import QuotientFamilial
 
 
 def guardians(request, household):
@@ -30,12 +31,22 @@ def journal(request, household):
     return {"entries": list(journal_entries(household_id=household.pk))[:30]}
 
 
+def quotient(request, household):
+    return {
+        "history": quotients.quotient_history(household),
+        "can_set": request.user.has_perm("portal.add_quotientfamilial"),
+        "household_id": household.pk,
+        "sources": QuotientFamilial.Source.choices,
+    }
+
+
 def register() -> None:
     from portal.gestion import register_household_section
 
     for key, title, context, permission, order in (
         ("guardians", _("Responsables et accès au portail"), guardians, "portal.view_guardian", 10),
         ("children", _("Enfants"), children, "portal.view_child", 20),
+        ("quotient", _("Quotient familial"), quotient, "portal.view_quotientfamilial", 25),
         ("messages", _("Messages"), household_messages, "portal.view_contactmessage", 80),
         ("emails", _("E-mails envoyés"), emails, "portal.view_household", 90),
         ("journal", _("Journal"), journal, "portal.view_household", 100),

@@ -219,3 +219,39 @@ class JournalEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%d/%m/%Y %H:%M} — {self.summary}"
+
+
+class QuotientFamilial(models.Model):
+    """A household's quotient familial for a period, with where it comes from. Rows are
+    never overwritten: a new value is a new row, so the history stays readable."""
+
+    class Source(models.TextChoices):
+        CAF = "caf", _("CAF")
+        MSA = "msa", _("MSA")
+        TAX = "tax", _("avis d'imposition")
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.CASCADE,
+        related_name="quotients",
+        verbose_name=_("foyer"),
+    )
+    value = models.DecimalField(_("quotient familial"), max_digits=8, decimal_places=2)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    valid_from = models.DateField(_("valable du"))
+    valid_until = models.DateField(_("valable jusqu'au"), null=True, blank=True)
+    created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quotient familial")
+        verbose_name_plural = _("quotients familiaux")
+        ordering = ["household", "-valid_from", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value__gte=0), name="portal_qf_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.household} QF ({self.valid_from:%d/%m/%Y})"
+
+    def covers(self, day) -> bool:
+        return self.valid_from <= day and (self.valid_until is None or day <= self.valid_until)

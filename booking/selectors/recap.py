@@ -7,7 +7,13 @@ from decimal import Decimal
 
 from booking import calendar, credit
 from booking.models import Order, OrderLine
-from booking.selectors.rules import cell_key, household_reservations, open_months
+from booking.selectors.rules import (
+    bracket_label,
+    cell_key,
+    household_reservations,
+    open_months,
+    prices_of,
+)
 from ledger import selectors as ledger_selectors
 
 # The order's states, for the apps that follow an order (tipi) without reading booking.models.
@@ -26,6 +32,7 @@ class RecapRow:
     unit_price: Decimal
     amount: Decimal
     days: list
+    price_label: str = ""  # "Tarif QF 2" when the meal kind's price has a QF grid
 
     @property
     def is_cancellation(self) -> bool:
@@ -102,6 +109,7 @@ def order_recap(order, lines=None) -> Recap:
     for line in lines:
         groups[(line.child, line.meal_kind)].append(line)
     rows = []
+    prices = prices_of(order.service) if groups else {}
     for (child, meal_kind), group in groups.items():
         for action in (OrderLine.Action.CANCEL, OrderLine.Action.ADD):
             by_price = defaultdict(list)
@@ -118,6 +126,9 @@ def order_recap(order, lines=None) -> Recap:
                         unit_price=unit_price,
                         amount=unit_price * len(days),
                         days=sorted(days),
+                        price_label=bracket_label(
+                            prices.get(meal_kind.pk, []), min(days), unit_price
+                        ),
                     )
                 )
     return Recap(

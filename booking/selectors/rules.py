@@ -19,6 +19,7 @@ from booking.models import (
     MealKind,
     OpenMonth,
     Price,
+    PriceBracket,
     Reservation,
     SchoolYear,
     Service,
@@ -26,8 +27,56 @@ from booking.models import (
     SiteDay,
 )
 from booking.selectors.waiting import places_kept
+from portal.quotients import quotient_on
 
 ACTIVE = [Reservation.Status.CONFIRMED, Reservation.Status.HELD]
+
+
+def bracket_amount(price: Price, quotient: Decimal | None) -> Decimal:
+    """The amount of `price` for a QF: its bracket (QF at most the bracket's maximum, the
+    open bracket above), the grid's highest amount with no QF known, the price itself
+    without a grid. `price.bracket_list` is loaded in bulk by service_rules()."""
+    brackets = getattr(price, "bracket_list", None)
+    if brackets is None:
+        brackets = list(price.brackets.all())
+    if not brackets:
+        return price.amount
+    if quotient is None:
+        return max(bracket.amount for bracket in brackets)
+    for bracket in brackets:
+        if bracket.qf_max is None or quotient <= bracket.qf_max:
+            return bracket.amount
+    return max(bracket.amount for bracket in brackets)
+
+
+def prices_of(service) -> dict[int, list[Price]]:
+    """Per meal kind, its prices newest first, each with its QF grid (`bracket_list`, in
+    QF order): two queries for the whole service."""
+    brackets = defaultdict(list)
+    for bracket in PriceBracket.objects.filter(price__meal_kind__service=service):
+        brackets[bracket.price_id].append(bracket)
+    prices = defaultdict(list)
+    for price in Price.objects.filter(meal_kind__service=service).order_by("-valid_from"):
+        price.bracket_list = brackets.get(price.pk, [])
+        prices[price.meal_kind_id].append(price)
+    return prices
+
+
+def price_on(prices: list[Price], day) -> Price | None:
+    for price in prices:
+        if price.valid_from <= day and (price.valid_until is None or day <= price.valid_until):
+            return price
+    return None
+
+
+def bracket_label(prices: list[Price], day, unit_price) -> str:
+    """ "Tarif QF 2" for a line frozen at the 2nd bracket's amount of the price of its day,
+    "" without a grid. The parent sees the bracket, never the QF value."""
+    price = price_on(prices, day)
+    for rank, bracket in enumerate(price.bracket_list if price else [], start=1):
+        if bracket.amount == unit_price:
+            return _("Tarif QF %d") % rank
+    return ""
 
 
 def active_services():
@@ -113,11 +162,17 @@ class ServiceRules:
             meal_kind, planning_group, day.replace(day=1)
         )
 
-    def price(self, meal_kind, day) -> Decimal | None:
-        for price in self.prices.get(meal_kind.pk, []):
-            if price.valid_from <= day and (price.valid_until is None or day <= price.valid_until):
-                return price.amount
-        return None
+    def price_row(self, meal_kind, day) -> Price | None:
+        return price_on(self.prices.get(meal_kind.pk, []), day)
+
+    def price(self, meal_kind, day, quotients=()) -> Decimal | None:
+        """The unit price of a meal on `day` for a household whose QF rows are
+        `quotients` (portal.quotients.quotients_of): the one price lookup of the draft,
+        the grid and the checks."""
+        price = self.price_row(meal_kind, day)
+        if price is None:
+            return None
+        return bracket_amount(price, quotient_on(quotients, day))
 
     def cutoff(self, action, day) -> datetime.datetime:
         rule = self.deadlines.get(action)
@@ -185,9 +240,7 @@ def service_rules(service) -> ServiceRules:
         calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, frozenset(closures))
         for year in SchoolYear.objects.all()
     ]
-    prices = defaultdict(list)
-    for price in Price.objects.filter(meal_kind__service=service).order_by("-valid_from"):
-        prices[price.meal_kind_id].append(price)
+    prices = prices_of(service)
     exceptional, labels = defaultdict(list), {}
     for meal_kind_id, day, label in ExceptionalDay.objects.filter(
         meal_kind__service=service

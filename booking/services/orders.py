@@ -21,6 +21,7 @@ from booking.services.rules import (
 )
 from ledger import services as ledger
 from notifications.services import queue_email
+from portal.quotients import quotients_of
 from portal.selectors import guardians_of
 from tenants.links import commune_url, current_commune
 
@@ -78,6 +79,7 @@ def draft_order(
     first, last = months[0], selectors.calendar.month_days(months[-1])[-1]
     current = selectors.household_reservations(household, service, first, last)
     taken = selectors.places_taken({e.site_id for e in enrolments.values()}, first, last, household)
+    quotients = quotients_of([household.pk]).get(household.pk, [])
 
     additions, cancellations = [], []
     for child_id, meal_kind_id, day in sorted(wanted - set(current), key=lambda w: (w[2], w)):
@@ -87,7 +89,7 @@ def draft_order(
             errors.append(LineError(str(enrolment.child), day, problem))
             continue
         taken[(enrolment.site_id, day)] += 1
-        additions.append((enrolment.child, meal_kind, day, rules.price(meal_kind, day)))
+        additions.append((enrolment.child, meal_kind, day, rules.price(meal_kind, day, quotients)))
     for (child_id, meal_kind_id, day), reservation in sorted(current.items()):
         if (child_id, meal_kind_id, day) in wanted or child_id not in enrolments:
             continue
