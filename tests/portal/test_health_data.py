@@ -231,3 +231,21 @@ def test_the_kitchen_counts_diets_names_allergies_and_its_csv_has_no_free_text(
     ).content.decode("utf-8-sig")
     for text in (content, day_csv):
         assert "kiwi" not in text and "arachide" not in text
+
+
+def test_the_demo_has_two_guardians_for_blanchard_and_diets_on_the_kitchen_list(in_clairoix):
+    from portal import demo
+    from portal.models import Guardian
+
+    demo.load(in_clairoix)
+    demo.load(in_clairoix)  # idempotent
+    guardians = Guardian.objects.filter(household__name="BLANCHARD").order_by("rank")
+    assert [(g.rank, g.user.email) for g in guardians] == [
+        (1, "bertrand.blanchard@example.org"),
+        (2, "nathalie.roussel@example.org"),
+    ]
+    assert all(g.user.check_password(demo.DEMO_PASSWORD) for g in guardians)
+    maxime = ChildHealth.objects.get(child__first_name="Maxime", child__household__name="BLANCHARD")
+    assert (maxime.diet, maxime.pai) == ("no_pork", True)
+    assert ChildHealth.objects.filter(diet="no_pork").count() >= 3
+    assert HealthDeclaration.objects.filter(status="pending").count() == 1
