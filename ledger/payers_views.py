@@ -1,6 +1,6 @@
 """The household page's "Payeur par service" (gestion/familles/<id>/payeur/): which
 guardian each service's invoices are addressed to. The write is
-ledger.services.account_set_payer; the read ledger.selectors.payer_of."""
+ledger.payers.account_set_payer; the read ledger.selectors.payer_of."""
 
 from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ledger import selectors, services
+from ledger import payers, selectors
 from ledger.models import ServiceBook
 from portal.roles import staff_permission
 from portal.selectors import guardians_of, household_by_id
@@ -40,7 +40,7 @@ def payer_set(request, household_id):
     try:
         if not raw.isdecimal() or len(raw) > 12:
             raise ValidationError(_("Choisissez le responsable payeur."))
-        account = services.account_set_payer(
+        account = payers.account_set_payer(
             actor=request.user,
             household=household,
             service_code=request.POST.get("service", "")[:20],
@@ -52,6 +52,6 @@ def payer_set(request, household_id):
         flash.success(
             request,
             _("Les prochaines factures du service %(service)s seront adressées à %(name)s.")
-            % {"service": account.service.name, "name": services.payer_name(account.payer)},
+            % {"service": account.service.name, "name": payers.payer_name(account.payer)},
         )
     return redirect("gestion_household", household_id=household_id)

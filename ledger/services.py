@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from ledger import selectors
 from ledger.models import (
@@ -31,12 +30,11 @@ from ledger.models import (
 )
 from ledger.money import euros
 from ledger.numbering import allocate_number, format_number  # noqa: F401 - the contract
+from ledger.payers import payer_name
 from ledger.pdf import render_document
 from ledger.tasks import render_document_pdf
 from notifications.publish import publish_on_commit
 from portal import selectors as portal_selectors
-from portal import services as portal_services
-from portal.journal import record_staff_action, register_action
 from tenants.links import current_commune
 
 logger = logging.getLogger(__name__)
@@ -204,11 +202,6 @@ def _author_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def payer_name(guardian) -> str:
-    """How an invoice names its addressee: "Madame Marie DUPONT"."""
-    return f"{guardian.get_civility_display()} {guardian.user.get_full_name()}".strip()
-
-
 def _snapshot(settings_row: LedgerSettings, household, service_code: str | None = None) -> dict:
     """What the PDF prints about the commune and the family, frozen at issue time: the
     addressee is the service's payer (selectors.payer_of) at the household's address; with
@@ -217,9 +210,7 @@ def _snapshot(settings_row: LedgerSettings, household, service_code: str | None 
     street = " ".join(p for p in (household.street_number, household.street_name) if p)
     town = " ".join(p for p in (household.postal_code, household.city) if p)
     payer = (
-        selectors.payer_of(household=household, service_code=service_code)
-        if service_code
-        else None
+        selectors.payer_of(household=household, service_code=service_code) if service_code else None
     )
     return {
         "recipient_name": payer_name(payer) if payer else household.name,
@@ -392,42 +383,6 @@ def _issue(
         # The PDF is rendered by a worker; a broker down is no error: it renders on demand.
         publish_on_commit(render_document_pdf, document.pk)
     return document
-
-
-register_action("ledger.payer", gettext_lazy("Famille : payeur d'un service désigné"))
-
-
-@transaction.atomic
-def account_set_payer(*, actor, household, service_code: str, guardian_id: int):
-    """Mark which guardian a service's invoices are addressed to (the next invoices; an
-    issued one keeps its addressee); one journal row. A guardian of another household or
-    an unknown service changes nothing."""
-    book = ServiceBook.objects.filter(code=service_code).first()
-    if book is None:
-        raise ValidationError(_("Service inconnu : %(code)s") % {"code": service_code})
-    guardian = portal_selectors.guardians_of(household).filter(pk=guardian_id).first()
-    if guardian is None:
-        raise ValidationError(_("Ce responsable n'appartient pas à ce foyer."))
-    portal_services.lock_household(household_id=household.pk)
-    account, _created = Account.objects.get_or_create(household=household, service=book)
-    previous = account.payer
-    if previous is not None and previous.pk == guardian.pk:
-        return account
-    account.payer = guardian
-    account.save(update_fields=["payer"])
-    record_staff_action(
-        actor=actor,
-        action="ledger.payer",
-        summary=_("Payeur du service %(service)s : %(name)s (%(rank)s)")
-        % {"service": book.name, "name": payer_name(guardian), "rank": guardian.get_rank_display()},
-        household_id=household.pk,
-        details={
-            "service": service_code,
-            "payer_id": guardian.pk,
-            "previous_payer_id": previous.pk if previous else None,
-        },
-    )
-    return account
 
 
 def store_pdf(document: Document) -> DocumentPdf:
