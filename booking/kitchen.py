@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from booking.models import MealKind, Reservation, Site
+from portal import selectors as portal_selectors
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,10 @@ class KitchenCounts:
     sites: list  # Site rows with at least one meal, by name
     meal_kinds: list  # MealKind rows with at least one meal, in order
     counts: Counter  # (day, site id, meal kind id) → children
+    diets: Counter  # (day, site id, meal kind id, diet code) → children with that diet
+
+    def diet_count(self, day, site, meal_kind, diet: str) -> int:
+        return self.diets[(day, site.pk, meal_kind.pk, diet)]
 
     def of(self, day, site, meal_kind) -> int:
         return self.counts[(day, site.pk, meal_kind.pk)]
@@ -36,7 +41,8 @@ class KitchenCounts:
 
 
 def kitchen_counts(first: datetime.date, last: datetime.date, site=None) -> KitchenCounts:
-    """Children eating each day of [first, last], per site and meal kind (3 queries)."""
+    """Children eating each day of [first, last], per site and meal kind, and per validated
+    diet (4 queries)."""
     rows = (
         Reservation.objects.filter(day__range=(first, last), status=Reservation.Status.CONFIRMED)
         .filter(Q(site=site) if site else Q())
@@ -58,6 +64,12 @@ def kitchen_counts(first: datetime.date, last: datetime.date, site=None) -> Kitc
     counts = Counter(
         (day, site_id, kind_id) for (day, _c, _s), (site_id, kind_id, _e) in kept.items()
     )
+    diet_of = portal_selectors.diets_of({child_id for (_d, child_id, _s) in kept})
+    diets = Counter(
+        (day, site_id, kind_id, diet_of[child_id])
+        for (day, child_id, _s), (site_id, kind_id, _e) in kept.items()
+        if child_id in diet_of
+    )
     site_ids = {s for _d, s, _k in counts}
     kind_ids = {k for _d, _s, k in counts}
     days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
@@ -70,6 +82,7 @@ def kitchen_counts(first: datetime.date, last: datetime.date, site=None) -> Kitc
             )
         ),
         counts=counts,
+        diets=diets,
     )
 
 

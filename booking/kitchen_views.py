@@ -11,6 +11,7 @@ from booking import kitchen as kitchen_reads
 from booking import selectors, service_days
 from booking.models import Site
 from portal import exports
+from portal import selectors as portal_selectors
 from portal.roles import staff_permission
 
 LIST_HEADERS = ["Date", "Site", "Repas", "Nom", "Prénom", "Classe", "Groupe"]
@@ -62,10 +63,13 @@ def kitchen(request):
             headers=LIST_HEADERS,
             rows=rows,
         )
+    sections = _health_sections(request, groups)
     return render(
         request,
         "booking/kitchen.html",
         {
+            "sections": sections,
+            "diets_total": _diets_total(sections),
             "day": day,
             "today": today,
             "previous_day": service_days.previous_service_day(day),
@@ -77,6 +81,33 @@ def kitchen(request):
             "menu_key": "kitchen",
         },
     )
+
+
+def _health_sections(request, groups):
+    """Per site and meal kind: the children, the count per (validated) diet, and, for staff
+    allowed to read health data, the children with an allergy or a PAI (access logged)."""
+    child_ids = [child.pk for children in groups.values() for child, _group in children]
+    diets = portal_selectors.diets_of(child_ids)
+    badges = portal_selectors.health_badges(
+        children=child_ids, viewer=request.user, page="gestion/cuisine", allergy_or_pai_only=True
+    )
+    sections = []
+    for key, children in groups.items():
+        counts = [
+            (label, sum(1 for child, _g in children if diets.get(child.pk) == code))
+            for code, label in portal_selectors.diet_choices()
+        ]
+        flagged = [(child, badges[child.pk]) for child, _g in children if child.pk in badges]
+        sections.append((key, children, [(label, n) for label, n in counts if n], flagged))
+    return sections
+
+
+def _diets_total(sections):
+    totals = {}
+    for _key, _children, counts, _flagged in sections:
+        for label, n in counts:
+            totals[label] = totals.get(label, 0) + n
+    return list(totals.items())
 
 
 @staff_permission("booking.view_kitchen_list")
@@ -117,9 +148,22 @@ def kitchen_week(request):
 
 
 def _counts_file(fmt, counts, filename):
-    rows = [[day, site.name, kind.name, n] for day, site, kind, n in counts.rows()]
+    """Children per day, site and meal kind, and per diet (counts only: no name, no
+    allergy, no free text)."""
+    diets = portal_selectors.diet_choices()
+    rows = [
+        [
+            day,
+            site.name,
+            kind.name,
+            n,
+            *(counts.diet_count(day, site, kind, code) for code, _l in diets),
+        ]
+        for day, site, kind, n in counts.rows()
+    ]
+    headers = [*COUNT_HEADERS, *(label[:1].upper() + label[1:] for _code, label in diets)]
     return exports.export_response(
-        fmt, filename=filename, title=_("Effectifs cuisine"), headers=COUNT_HEADERS, rows=rows
+        fmt, filename=filename, title=_("Effectifs cuisine"), headers=headers, rows=rows
     )
 
 

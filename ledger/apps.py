@@ -28,6 +28,16 @@ class LedgerConfig(AppConfig):
             order=70,
         )
         register_action(ACTION, _("Relance d'impayé"))
+        from ledger import payers_views
+
+        register_household_section(
+            key="payers",
+            title=_("Payeur par service"),
+            template="ledger/gestion/sections/payers.html",
+            context=payers_views.household_section,
+            permission="ledger.view_account",
+            order=45,
+        )
 
         from ledger import household_sections
 

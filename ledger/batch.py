@@ -99,9 +99,19 @@ def issue_invoice_batch(
         )
         accounts = {
             account.household_id: account
-            for account in Account.objects.filter(
+            for account in Account.objects.select_related("payer__user").filter(
                 service=book, household__in=[h.pk for h in households]
             )
+        }
+        # The addressee of each invoice: the payer the commune marked, else Responsable 1.
+        first_guardians = portal_selectors.first_guardians([h.pk for h in households])
+        payers = {
+            household_id: (
+                account.payer
+                if account.payer_id and account.payer.household_id == household_id
+                else first_guardians.get(household_id)
+            )
+            for household_id, account in accounts.items()
         }
         settings_row = ledger_settings()
         commune = current_commune()
@@ -124,7 +134,13 @@ def issue_invoice_batch(
                     idempotency_key=invoice_key(service_code, month, draft.household.pk),
                     invoice_title=book.invoice_title,
                     observations=book.observations,
-                    snapshot=_snapshot(settings_row, draft.household, commune),
+                    snapshot=_snapshot(
+                        settings_row,
+                        draft.household,
+                        service_code,
+                        commune=commune,
+                        payer=payers[draft.household.pk],
+                    ),
                 )
                 for index, draft in enumerate(drafts)
             ]

@@ -6,7 +6,7 @@ ledger/apps.py (portal.gestion.register_menu_entry)."""
 
 from django.urls import path
 
-from ledger import exports_views, unpaid_views
+from ledger import exports_views, payers_views, unpaid_views
 
 urlpatterns = [
     path("impayes/", unpaid_views.unpaid_list, name="gestion_unpaid"),
@@ -26,5 +26,6 @@ urlpatterns = [
         exports_views.documents_export,
         name="gestion_export_documents",
     ),
+    path("familles/<int:household_id>/payeur/", payers_views.payer_set, name="gestion_payer_set"),
     path("exports/reglements/", exports_views.payments_export, name="gestion_export_payments"),
 ]

@@ -88,6 +88,15 @@ class Account(models.Model):
         ServiceBook, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("service")
     )
     created_at = models.DateTimeField(_("ouvert le"), auto_now_add=True)
+    # The guardian the service's invoices are addressed to; none: the first guardian.
+    payer = models.ForeignKey(
+        "portal.Guardian",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("payeur"),
+    )
 
     class Meta:
         verbose_name = _("compte de famille")

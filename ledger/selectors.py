@@ -12,6 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from ledger.models import Account, Document, Invoice, Line, ServiceBook
+from portal import selectors as portal_selectors
 
 ZERO = Decimal("0.00")
 # What list pages never show: the printed header and the observations.
@@ -60,6 +61,33 @@ def account_of(household, service_code: str) -> Account | None:
         .filter(household=household, service__code=service_code)
         .first()
     )
+
+
+def payer_of(*, household, service_code: str):
+    """The guardian a service's invoices are addressed to (the "payeur" the commune marked),
+    else the household's first guardian; None for a household without guardian. The
+    invoice, its PDF and the PayFiP ticket's e-mail use it (also for batch invoicing)."""
+    account = (
+        Account.objects.select_related("payer__user")
+        .filter(household=household, service__code=service_code, payer__isnull=False)
+        .first()
+    )
+    if account is not None and account.payer.household_id == household.pk:
+        return account.payer
+    return portal_selectors.guardians_of(household).first()
+
+
+def payers_of(household) -> dict[str, object]:
+    """service code → the payer the commune marked for the household (one query)."""
+    return {
+        code: payer
+        for code, payer in (
+            (account.service.code, account.payer)
+            for account in Account.objects.select_related("service", "payer__user").filter(
+                household=household, payer__isnull=False
+            )
+        )
+    }
 
 
 def account_by_id(account_id) -> Account | None:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ledger import selectors
 from ledger.models import (
     PROXY_BY_KIND,
     Account,
@@ -29,6 +30,7 @@ from ledger.models import (
 )
 from ledger.money import euros
 from ledger.numbering import allocate_number, format_number  # noqa: F401 - the contract
+from ledger.payers import payer_name
 from ledger.pdf import render_document
 from ledger.tasks import render_document_pdf
 from notifications.publish import publish_on_commit
@@ -200,14 +202,34 @@ def _author_name(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _snapshot(settings_row: LedgerSettings, household, commune=None) -> dict:
-    """What the PDF prints about the commune and the family, frozen at issue time (a batch
-    passes the commune it read once)."""
+_NO_PAYER_GIVEN = object()
+
+
+def _snapshot(
+    settings_row: LedgerSettings,
+    household,
+    service_code: str | None = None,
+    *,
+    commune=None,
+    payer=_NO_PAYER_GIVEN,
+) -> dict:
+    """What the PDF prints about the commune and the family, frozen at issue time: the
+    addressee is the service's payer (selectors.payer_of) at the household's address; with
+    no service (a reminder letter for the household), the household. A batch passes the
+    commune and each household's payer it read once."""
     commune = commune or current_commune()
     street = " ".join(p for p in (household.street_number, household.street_name) if p)
     town = " ".join(p for p in (household.postal_code, household.city) if p)
+    if payer is _NO_PAYER_GIVEN:
+        payer = (
+            selectors.payer_of(household=household, service_code=service_code)
+            if service_code
+            else None
+        )
     return {
-        "recipient_name": household.name,
+        "recipient_name": payer_name(payer) if payer else household.name,
+        "household_name": household.name,
+        "payer_id": payer.pk if payer else None,
         "recipient_address": "\n".join(
             p for p in (street, household.address_complement, town) if p
         ),
@@ -360,7 +382,7 @@ def _issue(
                     idempotency_key=idempotency_key,
                     invoice_title=book.invoice_title,
                     observations=book.observations,
-                    snapshot=_snapshot(settings_row, household),
+                    snapshot=_snapshot(settings_row, household, service_code),
                     **extra,
                 )
         except IntegrityError:

@@ -10,7 +10,14 @@ from django.utils.translation import ngettext
 from portal import services
 from portal.accounts.services import EmailTaken, check_email_free
 from portal.admin_site import SafeAutocompleteMixin
-from portal.models import Child, ContactDetailsChange, ContactMessage, Guardian, Household
+from portal.models import (
+    Child,
+    ContactDetailsChange,
+    ContactMessage,
+    Guardian,
+    HealthDataAccess,
+    Household,
+)
 from portal.phones import normalize_phone
 
 
@@ -228,3 +235,16 @@ class ContactDetailsChangeAdmin(ReadOnlyAdmin):
     @admin.display(description=_("modifications"))
     def summary(self, obj):
         return "; ".join(f"{c['label']} : {c['old']} → {c['new']}" for c in obj.changes)
+
+
+@admin.register(HealthDataAccess)
+class HealthDataAccessAdmin(ReadOnlyAdmin):
+    """Who saw which child's health data, when, on which page (read-only audit)."""
+
+    list_display = ("accessed_at", "viewer_name", "child", "page")
+    list_select_related = ("child",)
+    search_fields = ("viewer_name", "child__last_name", "child__first_name", "page")
+    date_hierarchy = "accessed_at"
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -49,6 +49,13 @@ class PortalConfig(AppConfig):
             order=22,
         )
         register_menu_entry(
+            key="health",
+            label=_("Régimes et allergies"),
+            url_name="gestion_health",
+            permission="portal.validate_health_data",
+            order=25,
+        )
+        register_menu_entry(
             key="messages",
             label=_("Messages"),
             url_name="gestion_messages",

@@ -6,7 +6,16 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 
 from portal import demo_town, roles
-from portal.models import Child, Guardian, Household, QuotientFamilial
+from portal.models import (
+    Allergen,
+    Child,
+    ChildHealth,
+    Diet,
+    Guardian,
+    HealthDeclaration,
+    Household,
+    QuotientFamilial,
+)
 
 DEMO_PASSWORD = "preau-demo-2026"  # noqa: S105 - published demo credentials
 
@@ -27,6 +36,17 @@ FAMILIES = {
             "first_name": "Bertrand",
             "mobile_phone": "06 12 34 56 78",
         },
+        # Separated parents: Léa's and Maxime's mother is the household's second guardian,
+        # with her own login; both see the children, book and pay.
+        "other_guardians": [
+            {
+                "email": "nathalie.roussel@example.org",
+                "civility": Guardian.Civility.MRS,
+                "last_name": "ROUSSEL",
+                "first_name": "Nathalie",
+                "mobile_phone": "06 12 34 56 79",
+            }
+        ],
         "children": [
             ("BLANCHARD", "Maxime", datetime.date(2017, 3, 14), "École élémentaire", "CE2"),
             ("BLANCHARD", "Léa", datetime.date(2021, 9, 2), "École maternelle", "Moyenne section"),
@@ -54,6 +74,25 @@ FAMILIES = {
         "quotient": Decimal("720.00"),
     },
 }
+
+
+# Validated diets, allergies and PAI (first name → values) so the kitchen list shows them;
+# Léa's declaration waits for the commune on "Régimes et allergies".
+HEALTH = {
+    "Clairoix": {
+        "Maxime": {
+            "diet": Diet.NO_PORK,
+            "allergens": [Allergen.PEANUTS],
+            "pai": True,
+            "pai_end": datetime.date(2027, 7, 3),
+        },
+        "Jules": {"diet": Diet.VEGETARIAN},
+        "Inès": {"diet": Diet.NO_PORK},
+        "Emma": {"diet": Diet.NO_MEAT, "allergens": [Allergen.MILK], "allergies_other": "kiwi"},
+        "Nathan": {"diet": Diet.NO_PORK},
+    },
+}
+PENDING_HEALTH = {"Clairoix": {"Léa": {"allergens": [Allergen.EGGS]}}}
 
 
 # One staff account per role besides the administrator (load_demo makes that one).
@@ -110,6 +149,19 @@ def load(commune):
             valid_from=datetime.date(2020, 1, 1),
             defaults={"value": family["quotient"], "source": QuotientFamilial.Source.CAF},
         )
+    for rank, other in enumerate(family.get("other_guardians", []), start=2):
+        other_user = ensure_user(
+            other["email"], last_name=other["last_name"], first_name=other["first_name"]
+        )
+        Guardian.objects.get_or_create(
+            user=other_user,
+            defaults={
+                "household": household,
+                "rank": rank,
+                "civility": other["civility"],
+                "mobile_phone": other["mobile_phone"],
+            },
+        )
     for last_name, first_name, birth_date, school, class_name in family["children"]:
         Child.objects.get_or_create(
             household=household,
@@ -121,3 +173,20 @@ def load(commune):
                 "class_name": class_name,
             },
         )
+    load_health(commune, user)
+
+
+def load_health(commune, parent) -> None:
+    """Diets, allergies and PAI on a few demo children (validated), one pending."""
+    from django.utils import timezone
+
+    for first_name, values in HEALTH.get(commune.slug, {}).items():
+        child = Child.objects.filter(first_name=first_name).order_by("pk").first()
+        if child is not None:
+            ChildHealth.objects.get_or_create(
+                child=child, defaults={**values, "validated_at": timezone.now()}
+            )
+    for first_name, values in PENDING_HEALTH.get(commune.slug, {}).items():
+        child = Child.objects.filter(first_name=first_name).order_by("pk").first()
+        if child is not None and not HealthDeclaration.objects.filter(child=child).exists():
+            HealthDeclaration.objects.create(child=child, declared_by=parent, **values)

@@ -24,6 +24,7 @@ CIVILITIES = Guardian.Civility.choices  # for other apps' forms (booking's Nouve
 
 register_action("family.create", gettext_lazy("Famille : création"))
 register_action("family.access_email", gettext_lazy("Famille : e-mail d'accès au portail"))
+register_action("family.guardian_add", gettext_lazy("Famille : responsable ajouté"))
 
 # Reads ------------------------------------------------------------------------------------
 
@@ -122,11 +123,8 @@ class NewHousehold:
     children: list[NewChild] = field(default_factory=list)
 
 
-def _clean_household(data: NewHousehold, guardian: NewGuardian) -> dict:
-    errors = {}
-    name = data.name.strip().upper()
-    if not name:
-        errors["name"] = _("Indiquez le nom du foyer.")
+def _clean_guardian(guardian: NewGuardian, errors: dict) -> dict:
+    """The guardian's part of a form: e-mail free in the commune, civility, names, phones."""
     if not guardian.email.strip():
         errors["email"] = _("Indiquez l'adresse e-mail du responsable.")
     elif get_user_model().objects.filter(email__iexact=guardian.email.strip()).exists():
@@ -137,7 +135,6 @@ def _clean_household(data: NewHousehold, guardian: NewGuardian) -> dict:
         errors["last_name"] = _("Indiquez le nom et le prénom du responsable.")
     phones = {}
     for key, value in (
-        ("home_phone", data.home_phone),
         ("mobile_phone", guardian.mobile_phone),
         ("work_phone", guardian.work_phone),
     ):
@@ -145,6 +142,19 @@ def _clean_household(data: NewHousehold, guardian: NewGuardian) -> dict:
             phones[key] = normalize_phone(value)
         except ValidationError as error:
             errors[key] = error.messages[0]
+    return phones
+
+
+def _clean_household(data: NewHousehold, guardian: NewGuardian) -> dict:
+    errors = {}
+    name = data.name.strip().upper()
+    if not name:
+        errors["name"] = _("Indiquez le nom du foyer.")
+    phones = _clean_guardian(guardian, errors)
+    try:
+        phones["home_phone"] = normalize_phone(data.home_phone)
+    except ValidationError as error:
+        errors["home_phone"] = error.messages[0]
     try:
         validate_postal_code(data.postal_code)
     except ValidationError as error:
@@ -200,6 +210,41 @@ def household_create(*, actor, household: NewHousehold, guardian: NewGuardian) -
         details={"guardian_id": first.pk, "children": [c.pk for c in children]},
     )
     return row
+
+
+@transaction.atomic
+def guardian_add(*, actor, household_id: int, guardian: NewGuardian) -> Guardian:
+    """Another guardian (responsable légal) for an existing household: their own account
+    and login, the next rank (Responsable 2, 3...), the access e-mail queued in this
+    transaction, one journal row. A taken e-mail or bad input changes nothing."""
+    services.lock_household(household_id=household_id)
+    household = Household.objects.filter(pk=household_id).first()
+    if household is None:
+        raise ValidationError(_("Ce foyer n'existe pas."))
+    errors = {}
+    phones = _clean_guardian(guardian, errors)
+    if errors:
+        raise ValidationError(errors)
+    last = Guardian.objects.filter(household=household).order_by("-rank").first()
+    added = services.create_parent_account(
+        household=household,
+        email=guardian.email,
+        civility=guardian.civility,
+        last_name=guardian.last_name,
+        first_name=guardian.first_name,
+        rank=(last.rank + 1) if last else Guardian.Rank.FIRST,
+        mobile_phone=phones["mobile_phone"],
+        work_phone=phones["work_phone"],
+    )
+    record_staff_action(
+        actor=actor,
+        action="family.guardian_add",
+        summary=_("%(rank)s ajouté au foyer %(name)s : %(email)s ; accès envoyé")
+        % {"rank": added.get_rank_display(), "name": household.name, "email": added.user.email},
+        household_id=household.pk,
+        details={"guardian_id": added.pk, "rank": added.rank},
+    )
+    return added
 
 
 @transaction.atomic

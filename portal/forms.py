@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portal import selectors
-from portal.models import Guardian
+from portal.models import Allergen, Diet, Guardian
 from portal.phones import normalize_phone, validate_postal_code
 
 
@@ -110,17 +110,18 @@ class ContactDetailsForm(forms.Form):
 
     def __init__(self, *args, household, author, **kwargs):
         super().__init__(*args, **kwargs)
-        self.guardian_groups = []
-        for guardian in selectors.guardians_of(household):
-            prefix = f"guardian{guardian.rank}_"
-            self.fields[prefix + "mobile_phone"] = phone_field(_("Portable"))
-            self.fields[prefix + "work_phone"] = phone_field(_("Travail"))
-            self.fields[prefix + "work_extension"] = forms.CharField(
-                label=_("Poste/Service"), max_length=50, required=False
-            )
-            self.guardian_groups.append(
-                (guardian, [prefix + n for n in ("mobile_phone", "work_phone", "work_extension")])
-            )
+        prefix = f"guardian{author.rank}_"
+        self.fields[prefix + "mobile_phone"] = phone_field(_("Portable"))
+        self.fields[prefix + "work_phone"] = phone_field(_("Travail"))
+        self.fields[prefix + "work_extension"] = forms.CharField(
+            label=_("Poste/Service"), max_length=50, required=False
+        )
+        self.author = author
+        self.own_phone_names = [
+            prefix + n for n in ("mobile_phone", "work_phone", "work_extension")
+        ]
+        # The other guardians' details, shown, not editable: each guardian edits their own.
+        self.other_guardians = [g for g in selectors.guardians_of(household) if g.pk != author.pk]
         self.initial = {
             field.key: field.value for field in selectors.contact_details(household, author)
         }
@@ -157,8 +158,32 @@ class ContactDetailsForm(forms.Form):
 
     @property
     def guardian_fieldsets(self):
-        return [(guardian, self.bound(names)) for guardian, names in self.guardian_groups]
+        return [(self.author, self.bound(self.own_phone_names))]
 
     @property
     def other_contact_fields(self):
         return self.bound(selectors.OTHER_CONTACT_FIELDS)
+
+
+class HealthDeclarationForm(forms.Form):
+    """A child's diet, food allergies and PAI, as the parent declares them."""
+
+    diet = forms.ChoiceField(label=_("Régime"), choices=Diet.choices, required=False)
+    allergens = forms.MultipleChoiceField(
+        label=_("Allergies alimentaires"),
+        choices=Allergen.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    allergies_other = forms.CharField(
+        label=_("Autres allergies ou précisions"), max_length=300, required=False
+    )
+    pai = forms.BooleanField(
+        label=_("Mon enfant a un PAI (projet d'accueil individualisé)"), required=False
+    )
+    pai_end = forms.DateField(
+        label=_("Fin du PAI (jj/mm/aaaa)"),
+        required=False,
+        input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        widget=forms.DateInput(format="%d/%m/%Y", attrs={"inputmode": "numeric"}),
+    )

@@ -3,7 +3,7 @@ children, messages, e-mails sent, journal. Registered in PortalConfig.ready().""
 
 from django.utils.translation import gettext_lazy as _
 
-from portal import families, messages, quotients
+from portal import families, messages, quotients, selectors
 from portal.journal import journal_entries
 from portal.models import QuotientFamilial
 
@@ -17,6 +17,14 @@ def guardians(request, household):
 
 def children(request, household):
     return {"children": list(household.children.all())}
+
+
+def health(request, household):
+    children = list(household.children.all())
+    badges = selectors.health_badges(
+        children=children, viewer=request.user, page=f"gestion/familles/{household.pk}"
+    )
+    return {"rows": [(child, badges[child.pk]) for child in children if child.pk in badges]}
 
 
 def household_messages(request, household):
@@ -47,6 +55,7 @@ def register() -> None:
         ("guardians", _("Responsables et accès au portail"), guardians, "portal.view_guardian", 10),
         ("children", _("Enfants"), children, "portal.view_child", 20),
         ("quotient", _("Quotient familial"), quotient, "portal.view_quotientfamilial", 25),
+        ("health", _("Régimes, allergies et PAI"), health, "portal.read_health_data", 26),
         ("messages", _("Messages"), household_messages, "portal.view_contactmessage", 80),
         ("emails", _("E-mails envoyés"), emails, "portal.view_household", 90),
         ("journal", _("Journal"), journal, "portal.view_household", 100),

@@ -44,6 +44,17 @@ STAFF_PERMISSIONS = {
     ),
     "portal.answer_messages": ("contactmessage", "Traiter les messages « Nous contacter »"),
     "portal.write_to_families": ("household", "Écrire aux familles (e-mail groupé)"),
+    # Health data (RGPD art. 9): diets, allergies, PAI. Not a view_* right, so that "read
+    # everything" never covers it.
+    "portal.read_health_data": (
+        "childhealth",
+        "Voir les régimes, allergies et PAI des enfants (données de santé)",
+    ),
+    "portal.validate_health_data": (
+        "healthdeclaration",
+        "Valider les régimes, allergies et PAI déclarés par les familles",
+    ),
+    "ledger.set_payer": ("account", "Désigner le payeur d'un service (destinataire des factures)"),
     "ledger.record_payment": ("document", "Enregistrer un règlement en mairie"),
     "ledger.issue_credit_note": ("document", "Émettre un avoir correctif"),
     "ledger.issue_debit": ("document", "Émettre un débit sans réservation"),
@@ -58,8 +69,12 @@ STAFF_PERMISSIONS = {
     ),
 }
 
-# The commune's business apps: what "read everything" covers.
-_READ_ALL = ["portal.view_*", "booking.view_*", "ledger.view_*", "tipi.view_*"]
+# Health data's models: no role but Administrateur and Agent holds any right on them. A
+# pattern starting with "!" takes away what the role's other patterns give.
+_NO_HEALTH = ["!portal.*_childhealth", "!portal.*_healthdeclaration", "!portal.*_healthdataaccess"]
+
+# The commune's business apps: what "read everything" covers (health data excepted).
+_READ_ALL = ["portal.view_*", "booking.view_*", "ledger.view_*", "tipi.view_*", *_NO_HEALTH]
 
 # Each role: patterns matched against "app_label.codename" of every permission.
 ROLES = {
@@ -78,6 +93,7 @@ ROLES = {
         "tipi.validate_payment_manually",
         "booking.record_attendance",
         "booking.amend_closed_attendance",
+        "ledger.set_payer",
     ],
     # Kitchen list, attendance, booking for a family (with a reason past the deadline),
     # families (new family, access e-mail), the messages, e-mails to families.
@@ -90,6 +106,9 @@ ROLES = {
         "portal.answer_messages",
         "portal.write_to_families",
         "booking.add_closure",
+        # Health data: read (kitchen list, attendance, family page) and validate.
+        "portal.read_health_data",
+        "portal.validate_health_data",
     ],
     # Read only.
     LECTURE: list(_READ_ALL),
@@ -100,7 +119,10 @@ ROLE_NAMES = tuple(ROLES)
 
 def role_grants(role: str, permission: str) -> bool:
     """Whether `role` holds `permission` ("app_label.codename") by ROLES' definition."""
-    return any(fnmatchcase(permission, pattern) for pattern in ROLES[role])
+    patterns = ROLES[role]
+    if any(fnmatchcase(permission, p[1:]) for p in patterns if p.startswith("!")):
+        return False
+    return any(fnmatchcase(permission, p) for p in patterns if not p.startswith("!"))
 
 
 def sync_roles(*, apps=None, using: str = "default") -> None:

@@ -2,9 +2,19 @@
 
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.models import Child, Guardian, Household
+from portal.models import (
+    Allergen,
+    Child,
+    ChildHealth,
+    Diet,
+    Guardian,
+    HealthDataAccess,
+    HealthDeclaration,
+    Household,
+)
 
 # "Vos coordonnées": the household's address block, then the other people to contact.
 ADDRESS_FIELDS = [
@@ -73,7 +83,8 @@ class ContactField:
 
 
 def contact_details(household: Household, author: Guardian) -> list[ContactField]:
-    """Every field of "Vos coordonnées" with its label and current value, in form order."""
+    """Every field of "Vos coordonnées" with its label and current value, in form order:
+    the author's own details (identity, phones) and the household's shared ones."""
     fields = [
         ContactField("civility", _("Civilité"), author.civility),
         ContactField("last_name", _("Nom de l'utilisateur"), author.user.last_name),
@@ -86,25 +97,16 @@ def contact_details(household: Household, author: Guardian) -> list[ContactField
         )
         for name in HOUSEHOLD_FIELDS
     ]
-    for guardian in guardians_of(household):
-        who = f"{guardian.get_rank_display()} ({guardian})"
-        fields += [
-            ContactField(
-                f"guardian{guardian.rank}_mobile_phone",
-                f"{_('Portable')} — {who}",
-                guardian.mobile_phone,
-            ),
-            ContactField(
-                f"guardian{guardian.rank}_work_phone",
-                f"{_('Travail')} — {who}",
-                guardian.work_phone,
-            ),
-            ContactField(
-                f"guardian{guardian.rank}_work_extension",
-                f"{_('Poste/Service')} — {who}",
-                guardian.work_extension,
-            ),
-        ]
+    # A guardian edits their own phones; the other guardians edit theirs.
+    who = f"{author.get_rank_display()} ({author})"
+    prefix = f"guardian{author.rank}_"
+    fields += [
+        ContactField(prefix + "mobile_phone", f"{_('Portable')} — {who}", author.mobile_phone),
+        ContactField(prefix + "work_phone", f"{_('Travail')} — {who}", author.work_phone),
+        ContactField(
+            prefix + "work_extension", f"{_('Poste/Service')} — {who}", author.work_extension
+        ),
+    ]
     return fields
 
 
@@ -126,9 +128,146 @@ def guardian_emails(household_ids) -> dict[int, list[str]]:
     return emails
 
 
+def first_guardians(household_ids) -> dict[int, Guardian]:
+    """household id → its Responsable 1 (the lowest rank), with the account, in one query."""
+    first: dict[int, Guardian] = {}
+    for guardian in (
+        Guardian.objects.filter(household_id__in=set(household_ids))
+        .select_related("user")
+        .order_by("household_id", "rank")
+    ):
+        first.setdefault(guardian.household_id, guardian)
+    return first
+
+
 def children_by_ids(child_ids) -> dict[int, Child]:
     return {child.pk: child for child in Child.objects.filter(pk__in=set(child_ids))}
 
 
 def household_names(household_ids) -> dict[int, str]:
     return dict(Household.objects.filter(pk__in=set(household_ids)).values_list("pk", "name"))
+
+
+# Health data (RGPD art. 9): diet, allergies, PAI. Staff read them only with
+# portal.read_health_data, and every staff read writes HealthDataAccess rows (one insert).
+
+HEALTH_PERMISSION = "portal.read_health_data"
+
+
+@dataclass(frozen=True)
+class HealthBadge:
+    """A child's validated health data, as staff pages show it."""
+
+    child_id: int
+    diet: str  # code of portal.models.Diet, "" for none
+    diet_label: str
+    allergens: tuple[str, ...]  # labels
+    allergies_other: str
+    pai: bool
+    pai_end: object  # date or None
+
+    @property
+    def has_allergy(self) -> bool:
+        return bool(self.allergens or self.allergies_other)
+
+    @property
+    def allergy_text(self) -> str:
+        return ", ".join(
+            [*self.allergens, *([self.allergies_other] if self.allergies_other else [])]
+        )
+
+
+def _badge(health) -> HealthBadge:
+    labels = dict(Allergen.choices)
+    return HealthBadge(
+        child_id=health.child_id,
+        diet=health.diet,
+        diet_label=str(Diet(health.diet).label) if health.diet else "",
+        allergens=tuple(str(labels.get(code, code)) for code in health.allergens),
+        allergies_other=health.allergies_other,
+        pai=health.pai_active(timezone.localdate()),
+        pai_end=health.pai_end,
+    )
+
+
+def can_read_health_data(user) -> bool:
+    return bool(user.is_authenticated and user.is_staff and user.has_perm(HEALTH_PERMISSION))
+
+
+def log_health_access(*, viewer, child_ids, page: str) -> None:
+    """Write who saw which children's health data on which page: one bulk insert."""
+    ids = sorted(set(child_ids))
+    if not ids:
+        return
+    name = viewer.get_full_name() or viewer.get_username()
+    HealthDataAccess.objects.bulk_create(
+        [
+            HealthDataAccess(viewer=viewer, viewer_name=name, child_id=i, page=page[:200])
+            for i in ids
+        ]
+    )
+
+
+def health_badges(
+    *, children, viewer, page: str = "", allergy_or_pai_only: bool = False
+) -> dict[int, HealthBadge]:
+    """The validated health data of `children` (Child rows or ids) that have some, for a
+    staff page (the attendance page, the family page, the kitchen list): {} unless the
+    viewer holds portal.read_health_data. Logs the access of the children returned (one
+    insert): two queries in all. `allergy_or_pai_only`: the children with an allergy or a
+    PAI on today's date (the kitchen list names only them)."""
+    if not can_read_health_data(viewer):
+        return {}
+    ids = [getattr(child, "pk", child) for child in children]
+    badges = {
+        health.child_id: _badge(health)
+        for health in ChildHealth.objects.filter(child_id__in=ids)
+        if health.diet or health.allergens or health.allergies_other or health.pai
+    }
+    if allergy_or_pai_only:
+        badges = {i: b for i, b in badges.items() if b.has_allergy or b.pai}
+    log_health_access(viewer=viewer, child_ids=badges, page=page)
+    return badges
+
+
+# The diets, in the kitchen's order: (code, label).
+def diet_choices() -> list[tuple[str, str]]:
+    return [(code, str(label)) for code, label in Diet.choices if code]
+
+
+def diets_of(child_ids) -> dict[int, str]:
+    """child id → validated diet code, for those with one (the kitchen's counts per diet:
+    no names, shown to whoever sees the kitchen list). One query."""
+    return dict(
+        ChildHealth.objects.filter(child_id__in=set(child_ids))
+        .exclude(diet="")
+        .values_list("child_id", "diet")
+    )
+
+
+def child_of_household(household: Household, child_id) -> Child | None:
+    """One of the household's children, by the id a parent's page was given."""
+    if not str(child_id).isdecimal() or len(str(child_id)) > 12:
+        return None
+    return Child.objects.filter(household=household, pk=int(child_id)).first()
+
+
+def health_of_child(child: Child) -> dict:
+    """A parent's view of their child's health data: the validated values and the pending
+    declaration (None when none)."""
+    validated = ChildHealth.objects.filter(child=child).first()
+    pending = (
+        HealthDeclaration.objects.filter(child=child, status=HealthDeclaration.Status.PENDING)
+        .order_by("-declared_at", "-pk")
+        .first()
+    )
+    return {"validated": validated, "pending": pending}
+
+
+def pending_health_declarations():
+    """Declarations waiting for the commune, oldest first, with child and household."""
+    return (
+        HealthDeclaration.objects.filter(status=HealthDeclaration.Status.PENDING)
+        .select_related("child__household", "declared_by")
+        .order_by("declared_at", "pk")
+    )

@@ -3,19 +3,35 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from notifications.services import queue_email
 from portal import selectors
 from portal.accounts.services import EmailTaken, check_email_free, password_setup_url
 from portal.accounts.tokens import access_token_generator, reset_token_generator
-from portal.models import ContactDetailsChange, ContactMessage, Guardian, Household
+from portal.journal import record_staff_action, register_action
+from portal.models import (
+    Allergen,
+    Child,
+    ChildHealth,
+    ContactDetailsChange,
+    ContactMessage,
+    Diet,
+    Guardian,
+    HealthDeclaration,
+    Household,
+)
 from tenants.links import commune_url, current_commune
 
 
 @transaction.atomic
 def update_contact_details(*, household: Household, author: Guardian, data: dict) -> list[dict]:
-    """Apply "Vos coordonnées" and tell the commune exactly what changed.
+    """Apply "Vos coordonnées" and tell the commune exactly what changed and who did.
+
+    The author changes their own identity and phones and the household's shared address and
+    contacts; another guardian's own details are theirs to change.
 
     `data` maps the keys of selectors.contact_details to cleaned values. Returns the changes
     (label, old, new); none means nothing written and no e-mail.
@@ -41,16 +57,14 @@ def update_contact_details(*, household: Household, author: Guardian, data: dict
         if name in new:
             setattr(household, name, new[name])
     household.save()
-    for guardian in selectors.guardians_of(household):
-        fields = {
-            name: new[f"guardian{guardian.rank}_{name}"]
-            for name in selectors.GUARDIAN_FIELDS
-            if f"guardian{guardian.rank}_{name}" in new
-        }
-        if guardian.pk == author.pk and "civility" in new:
-            fields["civility"] = author.civility = new["civility"]
-        if fields:
-            Guardian.objects.filter(pk=guardian.pk).update(**fields)
+    prefix = f"guardian{author.rank}_"
+    fields = {
+        name: new[prefix + name] for name in selectors.GUARDIAN_FIELDS if prefix + name in new
+    }
+    if "civility" in new:
+        fields["civility"] = author.civility = new["civility"]
+    if fields:
+        Guardian.objects.filter(pk=author.pk).update(**fields)
 
     for change in changes:
         change.pop("key")
@@ -209,3 +223,97 @@ def lock_households(*, household_ids) -> list[Household]:
     return list(
         Household.objects.select_for_update().filter(pk__in=set(household_ids)).order_by("pk")
     )
+
+
+# Health data: the parent declares, the commune validates (only validated data reaches the
+# kitchen and the attendance page). The journal names the child, never the health data.
+
+register_action("health.validate", gettext_lazy("Santé : déclaration validée"))
+register_action("health.refuse", gettext_lazy("Santé : déclaration refusée"))
+
+
+def _clean_health(*, diet, allergens, allergies_other, pai, pai_end) -> dict:
+    errors = {}
+    if diet not in Diet.values:
+        errors["diet"] = _("Choisissez un régime de la liste.")
+    allergens = list(dict.fromkeys(allergens or []))
+    if any(code not in Allergen.values for code in allergens):
+        errors["allergens"] = _("Choisissez les allergies dans la liste.")
+    allergies_other = (allergies_other or "").strip()
+    if len(allergies_other) > 300:
+        errors["allergies_other"] = _("300 caractères au plus.")
+    if pai and pai_end is None:
+        errors["pai_end"] = _("Indiquez la date de fin du PAI.")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "diet": diet,
+        "allergens": allergens,
+        "allergies_other": allergies_other,
+        "pai": bool(pai),
+        "pai_end": pai_end if pai else None,
+    }
+
+
+@transaction.atomic
+def health_declare(
+    *,
+    household: Household,
+    child: Child,
+    author,
+    diet: str = "",
+    allergens=(),
+    allergies_other: str = "",
+    pai: bool = False,
+    pai_end=None,
+) -> HealthDeclaration:
+    """A parent declares a child's diet, allergies and PAI; the commune validates it. A
+    newer declaration replaces the one still waiting. Nothing reaches the kitchen yet."""
+    if child.household_id != household.pk:
+        raise ValidationError(_("Cet enfant n'est pas de votre foyer."))
+    values = _clean_health(
+        diet=diet, allergens=allergens, allergies_other=allergies_other, pai=pai, pai_end=pai_end
+    )
+    HealthDeclaration.objects.filter(child=child, status=HealthDeclaration.Status.PENDING).update(
+        status=HealthDeclaration.Status.REPLACED
+    )
+    return HealthDeclaration.objects.create(child=child, declared_by=author, **values)
+
+
+@transaction.atomic
+def health_declaration_review(*, actor, declaration_id: int, accept: bool) -> HealthDeclaration:
+    """The commune validates (the child's health data become the declared ones) or
+    refuses a pending declaration; one journal row. Treated already: an error, no change."""
+    declaration = (
+        HealthDeclaration.objects.select_for_update()
+        .select_related("child")
+        .filter(pk=declaration_id)
+        .first()
+    )
+    if declaration is None or declaration.status != HealthDeclaration.Status.PENDING:
+        raise ValidationError(_("Cette déclaration n'est plus à valider."))
+    now = timezone.now()
+    declaration.status = (
+        HealthDeclaration.Status.VALIDATED if accept else HealthDeclaration.Status.REFUSED
+    )
+    declaration.reviewed_by, declaration.reviewed_at = actor, now
+    declaration.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    if accept:
+        ChildHealth.objects.update_or_create(
+            child=declaration.child,
+            defaults={**declaration.health_values(), "validated_by": actor, "validated_at": now},
+        )
+    child = declaration.child
+    record_staff_action(
+        actor=actor,
+        action="health.validate" if accept else "health.refuse",
+        summary=(
+            _("Régime, allergies et PAI de %(child)s validés")
+            if accept
+            else _("Régime, allergies et PAI de %(child)s refusés")
+        )
+        % {"child": f"{child.first_name} {child.last_name}"},
+        household_id=child.household_id,
+        details={"declaration_id": declaration.pk, "child_id": child.pk},
+    )
+    return declaration

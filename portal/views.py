@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -17,6 +19,7 @@ from portal.forms import (
     ChoosePasswordForm,
     ContactDetailsForm,
     ContactMessageForm,
+    HealthDeclarationForm,
     PasswordForgottenForm,
     PortalLoginForm,
 )
@@ -87,6 +90,56 @@ def contact_details(request):
                 messages.info(request, _("Aucune modification à enregistrer."))
             return redirect("portal:contact_details_menu")
     return render(request, "portal/contact_details.html", {"section": "coordonnees", "form": form})
+
+
+@login_required
+def children_health(request):
+    """ "Enfants : régime, allergies, PAI": the household's children, and for the one asked
+    (?enfant=), the form to declare; the commune validates before the kitchen sees it."""
+    household = household_or_404(request.user)
+    children = list(selectors.children_of(household))
+    child = None
+    if "enfant" in request.GET or "enfant" in request.POST:
+        child = selectors.child_of_household(
+            household, request.POST.get("enfant") or request.GET.get("enfant", "")
+        )
+        if child is None:
+            raise Http404(_("Cet enfant n'est pas de votre foyer."))
+    elif len(children) == 1:
+        child = children[0]
+    form = state = None
+    if child is not None:
+        state = selectors.health_of_child(child)
+        current = state["pending"] or state["validated"]
+        initial = current.health_values() if current else {}
+        form = HealthDeclarationForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.health_declare(
+                    household=household, child=child, author=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                for field, field_errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, field_errors)
+            else:
+                messages.success(
+                    request,
+                    _("Votre déclaration pour %(child)s est envoyée à la mairie, qui la validera.")
+                    % {"child": child.first_name},
+                )
+                return redirect(f"{reverse('portal:children_health')}?enfant={child.pk}")
+    return render(
+        request,
+        "portal/children_health.html",
+        {
+            "section": "coordonnees",
+            "children": children,
+            "child": child,
+            "form": form,
+            "state": state,
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 @login_required

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from booking import selectors as booking_selectors
 from booking import services as booking_services
 from booking.selectors import OrderStatus
+from ledger import selectors as ledger_selectors
 from ledger.money import format_euros, to_cents
 from tenants.links import current_commune
 from tipi import payfip, selectors
@@ -147,6 +148,13 @@ def _open_operation(*, order, household, amount, config, regie) -> PaymentOperat
     )
 
 
+def _payer_email(order, household) -> str:
+    """The PayFiP ticket goes to the service's payer (the invoices' addressee), else to
+    the guardian who booked."""
+    payer = ledger_selectors.payer_of(household=household, service_code=order.service.code)
+    return payer.user.email if payer is not None and payer.user.email else order.created_by.email
+
+
 def _create_operation(order, household, amount, config, regie) -> PaymentOperation:
     commune = current_commune()
     operation = PaymentOperation.objects.create(
@@ -154,7 +162,7 @@ def _create_operation(order, household, amount, config, regie) -> PaymentOperati
         household=household,
         service_code=order.service.code,
         amount=amount,
-        mel=order.created_by.email,
+        mel=_payer_email(order, household),
         objet=payfip.clean_objet(f"{commune.name} {order.service.name} {order.reference}"),
         numcli=regie.numcli,
         exer=str(timezone.localdate().year),

@@ -90,9 +90,10 @@ def test_the_week_view_counts_children_per_day_and_its_file(canteen):
         "/Clairoix/gestion/cuisine/semaine/", {"jour": f"{first:%Y-%m-%d}", "format": "csv"}
     )
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Date", "Site", "Repas", "Enfants"]
+    assert rows[0] == ["Date", "Site", "Repas", "Enfants", "Sans porc", "Sans viande", "Végétarien"]
     assert rows[1:] == [
-        [f"{d:%d/%m/%Y}", "Restaurant scolaire de Clairoix", "Repas", "4"] for d in days
+        [f"{d:%d/%m/%Y}", "Restaurant scolaire de Clairoix", "Repas", "4", "0", "0", "0"]
+        for d in days
     ]
 
 

@@ -46,6 +46,7 @@ def test_the_invoice_pdf_carries_what_the_manual_shows(manual_invoice, clairoix)
     assert "BLANCHARD Maxime 18/12/2017 4,70 € Repas 2 9,40 € 19/12/2017 4,70 € Repas" in text
     assert "BLANCHARD Léa 21/12/2017 6,20 € Repas exceptionnel" in text
     assert "OBSERVATIONS" in text and OBSERVATIONS in text
+    assert "Monsieur BLANCHARD Bertrand" in text  # the addressee: the service's payeur
     assert "Montant FACTURE 15,60 €" in text
     assert clairoix.display_title in text
     assert "Jean MAIRE, Maire de Clairoix" in text

@@ -99,9 +99,9 @@ def test_reservations_and_kitchen_counts_files(canteen):
 
     rows = read_csv(client.get(BASE + "effectifs-cuisine/", period(first, second)))
     assert rows == [
-        ["Date", "Site", "Repas", "Enfants"],
-        [f"{first:%d/%m/%Y}", "Restaurant scolaire de Clairoix", "Repas", "3"],
-        [f"{second:%d/%m/%Y}", "Restaurant scolaire de Clairoix", "Repas", "3"],
+        ["Date", "Site", "Repas", "Enfants", "Sans porc", "Sans viande", "Végétarien"],
+        [f"{first:%d/%m/%Y}", "Restaurant scolaire de Clairoix", "Repas", "3", "0", "0", "0"],
+        [f"{second:%d/%m/%Y}", "Restaurant scolaire de Clairoix", "Repas", "3", "0", "0", "0"],
     ]
     sheet = read_xlsx(client.get(BASE + "effectifs-cuisine/", period(first, second, "xlsx")))
     assert [row[3] for row in sheet[1:]] == [3, 3]

@@ -20,7 +20,7 @@ from ledger import reminders
 from ledger.models import Account
 from portal import roles
 from portal.journal import record_staff_action
-from portal.services import send_contact_message
+from portal.services import health_declare, send_contact_message
 from tests.factories import PASSWORD, UserFactory
 from tests.ledger.factories import invoice, meal
 from tests.tipi.factories import order_with_payment
@@ -155,7 +155,11 @@ def staff_world(canteen, blanchard):
             details={"subject": "Sortie", "outbox_ids": []},
         )
     staff = UserFactory(email="relance@clairoix.test", is_staff=True)
+    declaration = health_declare(
+        household=blanchard.household, child=maxime, author=blanchard.user, diet="no_pork"
+    )
     return {
+        "declaration_id": str(declaration.pk),
         "guardian_id": str(blanchard.pk),
         "message_id": str(message.pk),
         "entry_id": str(sending.pk),
