@@ -22,6 +22,7 @@ from booking.models import AbsenceJustification, MealKind
 from booking.services import absences as absence_services
 from booking.services import attendance as attendance_services
 from portal import exports
+from portal import selectors as portal_selectors
 from portal.roles import staff_permission
 from portal.shortcuts import found_or_404, household_or_404
 
@@ -67,6 +68,14 @@ def register(request):
         if service and site
         else None
     )
+    if sheet is not None:
+        # Diets, allergies and PAI: only for staff allowed to read health data (logged).
+        badges = portal_selectors.health_badges(
+            children=[row.child for group in sheet.groups for row in group.rows],
+            viewer=request.user,
+            page="gestion/pointage",
+        )
+        sheet = selectors.with_health(sheet, badges)
     may_amend = request.user.has_perm(attendance_services.AMEND_PERMISSION)
     return render(
         request,

@@ -18,6 +18,7 @@ from booking.selectors.attendance import (
     household_justifications,
     justification_file_for_staff,
     justification_file_of_household,
+    with_health,
 )
 from booking.selectors.grid import (
     ChildTab,

@@ -1,6 +1,7 @@
 """Reads of the register ("pointage"): what a post-paid batch bills from, the day's sheet."""
 
 import datetime
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -83,6 +84,19 @@ class SheetRow:
     booked: bool
     present: bool | None
     justification: object = None  # AbsenceJustification, when there is one
+    health: object = None  # portal.selectors.HealthBadge, for staff allowed to read it
+
+
+def with_health(sheet, badges: dict):
+    """The sheet with each child's health badge (diet, allergies, PAI) from `badges`."""
+    groups = [
+        dataclasses.replace(
+            group,
+            rows=[dataclasses.replace(row, health=badges.get(row.child.pk)) for row in group.rows],
+        )
+        for group in sheet.groups
+    ]
+    return dataclasses.replace(sheet, groups=groups)
 
 
 @dataclass(frozen=True)

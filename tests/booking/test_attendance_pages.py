@@ -155,3 +155,31 @@ def test_agent_records_a_justification(register, blanchard):
     sheet = selectors.attendance_sheet(service=register.service, site=register.site, day=TODAY)
     (row,) = [r for g in sheet.groups for r in g.rows if r.child == lea]
     assert row.justification.reason == "school_trip"
+
+
+def test_the_register_shows_validated_diets_allergies_and_pai_and_logs_the_view(
+    register, blanchard
+):
+    from portal import services as portal_services
+    from portal.models import HealthDataAccess
+
+    client, agent = agent_client(roles.AGENT)
+    maxime = blanchard.household.children.get(first_name="Maxime")
+    declaration = portal_services.health_declare(
+        household=blanchard.household,
+        child=maxime,
+        author=agent,
+        diet="vegetarian",
+        allergens=["peanuts"],
+        pai=True,
+        pai_end=datetime.date(2099, 7, 3),
+    )
+    portal_services.health_declaration_review(
+        actor=agent, declaration_id=declaration.pk, accept=True
+    )
+    text = client.get("/Clairoix/gestion/pointage/").content.decode()
+    assert "Allergies : arachide" in text and "PAI (jusqu&#x27;au 03/07/2099)" in text
+    assert "végétarien" in text.lower()
+    assert list(HealthDataAccess.objects.values_list("viewer_id", "child_id", "page")) == [
+        (agent.pk, maxime.pk, "gestion/pointage")
+    ]
