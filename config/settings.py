@@ -230,6 +230,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT",
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0}
 if CELERY_BROKER_URL.startswith("redis"):
     CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
+    # Every broker key under a prefix: two installations (or the test suite and the product
+    # it starts) on one Redis database never consume each other's tasks.
+    if _broker_prefix := env.str("CELERY_BROKER_KEY_PREFIX", default=""):
+        CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = _broker_prefix
 CELERY_TASK_PUBLISH_RETRY = False
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "broker"))

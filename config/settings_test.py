@@ -10,3 +10,5 @@ from config.settings import *  # noqa: E402,F403
 PREAU_BASE_URL = "http://testserver"
 # Never a server someone runs on 127.0.0.1:8000: tests that talk to the simulator set it.
 PAYFIP_SIMULATOR_URL = PREAU_BASE_URL + "/simulateur-payfip"
+# Production's Argon2 at its lowest cost (tests/test_settings.py checks production's list).
+PASSWORD_HASHERS = ["config.test_hashers.FastArgon2PasswordHasher"]

@@ -30,10 +30,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/preau")
 SERVER, BASE_DB = base_url.rsplit("/", 1)
-BENCH_DB = f"{BASE_DB}_bench_migrate"
+BENCH_DB = os.environ.get("BENCH_DATABASE", f"{BASE_DB}_bench_migrate")
 os.environ["DATABASE_URL"] = f"{SERVER}/{BENCH_DB}"
-# The invitations queued by provisioning go to a queue nobody consumes, purged at the end.
-os.environ["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/14"
+# The invitations queued by provisioning go to the configured broker under a key prefix of
+# their own (a queue no worker consumes), purged at the end.
+os.environ["CELERY_BROKER_KEY_PREFIX"] = "preau-bench:"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["LOG_LEVEL"] = "WARNING"
 

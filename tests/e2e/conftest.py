@@ -149,10 +149,12 @@ def link_in(message, pattern):
     return match.group(0)
 
 
-# Module scope: Playwright's sync API runs an asyncio loop while the browser is open, and
-# Django refuses database work under a running loop; closing both after the browser
-# modules keeps the rest of the suite unaffected.
-@pytest.fixture(scope="module")
+# Session scope: the product (migrate, load_demo, web server and worker) is started once for
+# all browser modules; every scenario still starts from a fresh copy of the demo (`demo`).
+# The browser keeps module scope: Playwright's sync API runs an asyncio loop while the
+# browser is open, and Django refuses database work under a running loop; closing it after
+# each browser module keeps the rest of the suite unaffected.
+@pytest.fixture(scope="session")
 def product(tmp_path_factory):
     port = free_port()
     mail_dir = tmp_path_factory.mktemp("mail")
@@ -161,6 +163,9 @@ def product(tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": f"{server_url()}/{TEMPLATE_DB}",
         "CELERY_BROKER_URL": BROKER,
+        # The product lives through the whole session: its worker must not take the tasks
+        # the other tests (and the workers they start) publish on the same Redis database.
+        "CELERY_BROKER_KEY_PREFIX": "preau-e2e:",
         "EMAIL_URL": f"eml://{mail_dir}",
         "PREAU_BASE_URL": f"http://127.0.0.1:{port}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
