@@ -78,6 +78,7 @@ __all__ = [
     "household_justifications",
     "justification_file_for_staff",
     "justification_file_of_household",
+    "with_health",
     "ChildTab",
     "HouseholdWaiting",
     "household_waiting",

@@ -1,7 +1,7 @@
 """Reads of the register ("pointage"): what a post-paid batch bills from, the day's sheet."""
 
-import datetime
 import dataclasses
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 

@@ -1,6 +1,7 @@
 """Issue 14: the register's pages (gestion/pointage/) and the parents' "Signaler une absence"."""
 
 import datetime
+import html
 from decimal import Decimal
 
 import pytest
@@ -177,8 +178,10 @@ def test_the_register_shows_validated_diets_allergies_and_pai_and_logs_the_view(
     portal_services.health_declaration_review(
         actor=agent, declaration_id=declaration.pk, accept=True
     )
-    text = client.get("/Clairoix/gestion/pointage/").content.decode()
-    assert "Allergies : arachide" in text and "PAI (jusqu&#x27;au 03/07/2099)" in text
+    response = client.get("/Clairoix/gestion/pointage/")
+    sheet = response.context["sheet"]
+    text = html.unescape(response.content.decode())
+    assert "Allergies : arachide" in text and "PAI (jusqu'au 03/07/2099)" in text
     assert "végétarien" in text.lower()
     assert list(HealthDataAccess.objects.values_list("viewer_id", "child_id", "page")) == [
         (agent.pk, maxime.pk, "gestion/pointage")
