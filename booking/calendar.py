@@ -45,27 +45,43 @@ def month_days(month: datetime.date) -> list[datetime.date]:
     return [first + datetime.timedelta(days=n) for n in range((following - first).days)]
 
 
+WORKING_WEEK = frozenset(range(5))
+
+
 @dataclass(frozen=True)
 class SchoolCalendar:
-    """One school year with its closures: answers "is the service open that day?"."""
+    """One school year with its closures: answers "is the service open that day?".
+
+    `holiday_weekdays`: the weekdays served during the school holidays (an ALSH serves
+    Monday to Friday; a canteen none, the default)."""
 
     first_day: datetime.date
     last_day: datetime.date
     zone: str
     closures: frozenset = frozenset()
+    holiday_weekdays: frozenset = frozenset()
 
     def is_open(self, day: datetime.date) -> bool:
-        return (
-            self.first_day <= day <= self.last_day
-            and day not in self.closures
-            and not is_public_holiday(day)
-            and school_holiday_name(day, self.zone) is None
-        )
+        if not self.first_day <= day <= self.last_day:
+            return False
+        if day in self.closures or is_public_holiday(day):
+            return False
+        if school_holiday_name(day, self.zone) is None:
+            return True
+        return day.weekday() in self.holiday_weekdays
 
     def planning_days(self, month: datetime.date, weekdays) -> list[datetime.date]:
-        """Open days of the month on the planning group's weekdays."""
+        """Open days of the month on the planning group's weekdays in term time, and on
+        `holiday_weekdays` in the school holidays."""
         weekdays = set(weekdays)
-        return [d for d in month_days(month) if d.weekday() in weekdays and self.is_open(d)]
+        days = []
+        for day in month_days(month):
+            if not self.is_open(day):
+                continue
+            in_holidays = school_holiday_name(day, self.zone) is not None
+            if day.weekday() in (self.holiday_weekdays if in_holidays else weekdays):
+                days.append(day)
+        return days
 
 
 def is_business_day(day: datetime.date) -> bool:

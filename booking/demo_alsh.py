@@ -1,7 +1,8 @@
 """The demo's second service of Clairoix, "Repas ALSH" (the manual's recap shows it beside
-the canteen): post-paid ("facturé au mois") meals of the Wednesday leisure centre, a few
-households booked last month and this month, and last month's batch issued, so both
-billing modes show. Loaded by booking/demo.py; loading it again changes nothing."""
+the canteen): post-paid ("facturé au mois") meals of the leisure centre on Wednesdays and
+every weekday of the school holidays, a few households booked last month and this month,
+and last month's batch issued, so both billing modes show. Loaded by booking/demo.py;
+loading it again changes nothing."""
 
 import datetime
 from decimal import Decimal
@@ -11,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from booking import invoicing, services
-from booking.calendar import SchoolCalendar
+from booking.calendar import WORKING_WEEK, SchoolCalendar
 from booking.demo_town import TOWN_HALL_AGENT
 from booking.models import (
     BillingMode,
@@ -38,6 +39,7 @@ def build_alsh(*, site, first_day) -> tuple[Service, MealKind, PlanningGroup]:
     service.name = "Repas ALSH"
     service.invoice_title = "Accueil de loisirs — Repas ALSH"
     service.billing_mode = BillingMode.POSTPAID
+    service.open_in_school_holidays = True
     service.position = 1
     services.save_service(service)
     meal, _created = MealKind.objects.get_or_create(
@@ -71,7 +73,10 @@ def load(commune, *, site, first_day, months):
     today = timezone.localdate()
     this_month = today.replace(day=1)
     last_month = (this_month - datetime.timedelta(days=1)).replace(day=1)
-    calendars = [SchoolCalendar(y.first_day, y.last_day, y.zone) for y in SchoolYear.objects.all()]
+    calendars = [
+        SchoolCalendar(y.first_day, y.last_day, y.zone, holiday_weekdays=WORKING_WEEK)
+        for y in SchoolYear.objects.all()
+    ]
     names = ["BLANCHARD"] + [name for name, _habit, _c in demo_town.town_households()[:4]]
     agent = get_user_model().objects.filter(email__iexact=TOWN_HALL_AGENT).first()
     for name in names:

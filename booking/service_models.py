@@ -89,6 +89,14 @@ class Service(models.Model):
         default=BillingBasis.RESERVATIONS,
         help_text=_("Pour un service facturé au mois : les réservations ou les présences."),
     )
+    open_in_school_holidays = models.BooleanField(
+        _("ouvert pendant les vacances scolaires"),
+        default=False,
+        help_text=_(
+            "Un accueil de loisirs (ALSH) : servi du lundi au vendredi pendant les vacances "
+            "scolaires de l'année scolaire, et les jours du planning le reste du temps."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     waiting_hold_hours = models.PositiveSmallIntegerField(
         _("place gardée (heures)"),

@@ -202,7 +202,11 @@ class ServiceRules:
         if calendar.is_public_holiday(day):
             return _("férié")
         school_calendar = self.calendar_for(day)
-        if school_calendar and calendar.school_holiday_name(day, school_calendar.zone):
+        if (
+            school_calendar
+            and calendar.school_holiday_name(day, school_calendar.zone)
+            and day.weekday() not in school_calendar.holiday_weekdays
+        ):
             return _("vacances")
         if day in self.closures:
             return closed_words(self.closures[day])
@@ -236,8 +240,11 @@ def service_rules(service) -> ServiceRules:
             closures[day] = reason
         else:
             site_closures[(site_id, day)] = reason
+    holiday_weekdays = calendar.WORKING_WEEK if service.open_in_school_holidays else frozenset()
     calendars = [
-        calendar.SchoolCalendar(year.first_day, year.last_day, year.zone, frozenset(closures))
+        calendar.SchoolCalendar(
+            year.first_day, year.last_day, year.zone, frozenset(closures), holiday_weekdays
+        )
         for year in SchoolYear.objects.all()
     ]
     prices = prices_of(service)

@@ -179,7 +179,6 @@ def test_the_register_shows_validated_diets_allergies_and_pai_and_logs_the_view(
         actor=agent, declaration_id=declaration.pk, accept=True
     )
     response = client.get("/Clairoix/gestion/pointage/")
-    sheet = response.context["sheet"]
     text = html.unescape(response.content.decode())
     assert "Allergies : arachide" in text and "PAI (jusqu'au 03/07/2099)" in text
     assert "végétarien" in text.lower()

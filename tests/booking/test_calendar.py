@@ -2,6 +2,7 @@ import datetime
 
 from booking.calendar import (
     PARIS,
+    WORKING_WEEK,
     SchoolCalendar,
     days_before_cutoff,
     describe_cutoff,
@@ -34,6 +35,24 @@ def test_open_days_exclude_public_and_school_holidays_and_other_weekdays():
     assert (
         datetime.date(2027, 5, 6) not in may and datetime.date(2027, 5, 7) not in may
     )  # Ascension
+
+
+def test_an_alsh_serves_wednesdays_in_term_and_every_weekday_of_the_school_holidays():
+    alsh = SchoolCalendar(
+        datetime.date(2026, 9, 1), datetime.date(2027, 7, 3), "B", holiday_weekdays=WORKING_WEEK
+    )
+    october = alsh.planning_days(datetime.date(2026, 10, 1), [2])
+    # Term time: the Wednesdays only; the Toussaint holidays (zone B, from the 17th): Monday
+    # to Friday, never the weekend.
+    assert [d.day for d in october] == [7, 14, 19, 20, 21, 22, 23, 26, 27, 28, 29, 30]
+    assert alsh.is_open(datetime.date(2026, 10, 19)) and not YEAR.is_open(
+        datetime.date(2026, 10, 19)
+    )
+    november = alsh.planning_days(datetime.date(2026, 11, 1), [2])
+    assert datetime.date(2026, 11, 11) not in november  # Armistice, even for the ALSH
+    assert [d.day for d in november] == [4, 18, 25]  # back to Wednesdays from the 2nd
+    summer = alsh.planning_days(datetime.date(2027, 8, 1), [2])
+    assert summer == []  # after the school year's last day: another year's calendar
 
 
 def test_days_outside_the_school_year_and_commune_closures_are_closed():
