@@ -27,6 +27,7 @@ from booking.selectors.waiting import HOLDING, LINE_ORDER, OPEN
 from booking.services.rules import lock_site_days
 from notifications.publish import publish_on_commit
 from notifications.services import queue_email
+from portal.quotients import quotients_of
 from portal.selectors import guardians_of
 from tenants.links import commune_url, current_commune
 
@@ -316,7 +317,9 @@ def book_promoted(*, request_id: int, now=None) -> WaitingRequest | None:
             return None
         service = request.meal_kind.service
         rules = selectors.service_rules(service)
-        price = rules.price(request.meal_kind, request.day)
+        # The family's QF bracket on that day, as a booking of its own would be priced.
+        quotients = quotients_of([request.household_id]).get(request.household_id, [])
+        price = rules.price(request.meal_kind, request.day, quotients)
         guardian = guardians_of(request.household).first()
         if (
             price is None

@@ -246,3 +246,29 @@ def test_a_promoted_post_paid_request_is_booked_once_by_its_task(full_day, blanc
     assert meal.unit_price == selectors.service_rules(canteen.service).price(canteen.meal, DAY)
     assert meal.order.household_id == g1.household_id
     assert Reservation.objects.filter(day=DAY, status="confirmed").count() == 1
+
+
+def test_post_paid_a_cancellation_promotes_the_first_family_and_its_task_books_at_its_qf(
+    full_day, blanchard, django_capture_on_commit_callbacks
+):
+    """A post-paid service: the cancellation itself promotes the first family (e-mail in
+    the same transaction, the booking task published on commit); the task books the meal
+    at the family's QF bracket, as its own booking would be priced."""
+    from tests.booking.test_qf_prices import grid, set_qf
+
+    canteen, (g1, c1), (g2, _c2) = full_day
+    canteen.service.billing_mode = "monthly"
+    canteen.service.save()
+    grid(canteen)
+    set_qf(g1.household, "480")  # bracket 1: 1,00 €
+    join(g1, c1, canteen)
+    with django_capture_on_commit_callbacks() as callbacks:
+        book(blanchard, set(), canteen)  # Maxime's meal cancelled: the place frees
+    request = WaitingRequest.objects.get(child=c1)
+    assert request.status == WaitingRequest.Status.PROMOTED
+    assert waiting_emails(g1).count() == 1 and waiting_emails(g2).count() == 0
+    assert callbacks  # the booking task, published once the cancellation committed
+    services.book_promoted(request_id=request.pk, now=NOW)  # what the worker runs
+    meal = Reservation.objects.get(child=c1, day=DAY)
+    assert meal.status == "confirmed" and str(meal.unit_price) == "1.00"
+    assert Reservation.objects.filter(day=DAY, status="confirmed").count() == 1
