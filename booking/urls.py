@@ -16,7 +16,7 @@ urlpatterns = [
         name="absence",
     ),
     path(
-        "reservations/<slug:service_code>/absence/justificatifs/<int:file_id>/",
+        "reservations/<slug:service_code>/absence/justificatifs/<str:file_id>/",
         attendance_views.absence_file,
         name="absence_file",
     ),

@@ -222,8 +222,11 @@ def household_justifications(*, household, service) -> list:
 
 
 def justification_file_of_household(*, household, file_id) -> JustificationFile | None:
-    """A certificate of the family's own, or None (never another household's)."""
-    return JustificationFile.objects.filter(pk=file_id, household=household).first()
+    """A certificate of the family's own, or None (never another household's; None for
+    an id that is not a number, as a parent's URL may carry anything)."""
+    if not str(file_id).isdecimal() or len(str(file_id)) > 12:
+        return None
+    return JustificationFile.objects.filter(pk=int(file_id), household=household).first()
 
 
 def justification_file_for_staff(*, file_id) -> JustificationFile | None:

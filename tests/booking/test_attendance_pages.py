@@ -116,6 +116,13 @@ def test_parent_reports_an_absence_with_a_certificate(register, parent_client, b
         == 302
     )
     assert other.get(url).status_code == 404  # another family never sees it
+    for bad in ("x", "1" * 40):  # a parent's URL may carry anything: 404, never 500
+        assert (
+            parent_client.get(
+                f"/Clairoix/reservations/cant/absence/justificatifs/{bad}/"
+            ).status_code
+            == 404
+        )
     staff, _agent = agent_client(roles.AGENT)
     assert staff.get(f"/Clairoix/gestion/pointage/justificatifs/{stored.pk}/").status_code == 200
 

@@ -123,7 +123,8 @@ def test_a_price_change_shows_in_the_journal(agent_walk):
     staff_login(walk, ADMINISTRATEUR)
     open_menu(walk, "Paramètres (administration)")
     walk.go("/Clairoix/admin/booking/mealkind/")
-    page.get_by_role("link", name="Repas", exact=True).click()
+    # The canteen's "Repas" (listed first; the Repas ALSH service has its own "Repas").
+    page.get_by_role("link", name="Repas", exact=True).first.click()
     page.locator('input[name="prices-0-amount"]').fill("4,80")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.locator(".messagelist, .success").first).to_be_visible()

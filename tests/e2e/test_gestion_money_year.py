@@ -94,7 +94,8 @@ def test_send_a_reminder(staff_walk, staff_login):
     staff_walk.shot("impayes")
     page.get_by_label("Relancer BLANCHARD").check()
     page.get_by_role("button", name="Relancer les familles cochées").click()
-    expect(page.get_by_text("1 relance(s) envoyée(s), 1 e-mail(s)")).to_be_visible()
+    # One letter for the family, one e-mail to each of its two guardians (Bertrand, Nathalie).
+    expect(page.get_by_text("1 relance(s) envoyée(s), 2 e-mail(s)")).to_be_visible()
     staff_walk.shot("relancee")
     blanchard = page.locator("#unpaid tbody tr", has_text="BLANCHARD")
     with page.expect_download() as download:

@@ -136,12 +136,13 @@ def test_manual_validation_when_the_treasury_cannot_be_reached(
     checked = operation.events.get(kind="treasury_unreachable")
     assert checked.actor_name == "MAIRIE Agnès"
 
+    ticket = timezone.localtime() - datetime.timedelta(minutes=1)  # never in the future
     response = agent_client.post(
         f"{base}{operation.pk}/validation-manuelle/",
         {
             "numauto": "654321",
-            "paid_on": timezone.localdate().isoformat(),
-            "paid_time": "09:31",
+            "paid_on": ticket.date().isoformat(),
+            "paid_time": ticket.strftime("%H:%M"),
             "reason": "Ticket du Trésor présenté par M. BLANCHARD, Trésor injoignable",
         },
     )
