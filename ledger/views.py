@@ -42,6 +42,10 @@ def documents(request, service_code):
         context["documents"] = selectors.documents_between(
             household, book.code, form.cleaned_data["du"], form.cleaned_data["au"]
         )
+        # Unpaid monthly invoices: "Payer en ligne" (tipi's card payment of an invoice).
+        due = selectors.invoices_due(household, book.code)
+        for document in context["documents"]:
+            document.amount_due = due.get(document.pk)
     return render(request, "ledger/documents.html", context)
 
 
