@@ -198,6 +198,61 @@ def settling_payment(document: Document) -> Document | None:
     )
 
 
+def monthly_invoice_of(household, service_code: str, number: str) -> Document | None:
+    """One of the household's monthly invoices (a post-paid service's batch), by its
+    number; None for anyone else's and for any other document."""
+    return (
+        Invoice.objects.select_related("account__service")
+        .filter(
+            account__household=household,
+            account__service__code=service_code,
+            number=number,
+            batch_entry__isnull=False,
+        )
+        .first()
+    )
+
+
+def invoices_due(household, service_code: str) -> dict[int, Decimal]:
+    """What remains to pay on each unpaid monthly invoice of the household's account, by
+    invoice id: its total less the lines credited and the payments that name it (its
+    reference), never more than the account's debit (credit on the account, or a payment
+    made at the town hall, covers it first). Four queries whatever the number of invoices."""
+    account = account_of(household, service_code)
+    if account is None:
+        return {}
+    debit = -_balance_before(account, _instant(None))
+    if debit <= 0:
+        return {}
+    invoices = list(
+        Invoice.objects.filter(account=account, batch_entry__isnull=False).values_list(
+            "pk", "total", "order_reference"
+        )
+    )
+    credited = dict(
+        Line.objects.filter(credits__document_id__in=[pk for pk, _t, _r in invoices])
+        .values("credits__document_id")
+        .annotate(amount=Sum("amount"))
+        .values_list("credits__document_id", "amount")
+    )
+    paid = dict(
+        Document.objects.filter(
+            account=account,
+            kind=Document.Kind.PAYMENT,
+            order_reference__in=[reference for _pk, _t, reference in invoices if reference],
+        )
+        .values("order_reference")
+        .annotate(amount=Sum("total"))
+        .values_list("order_reference", "amount")
+    )
+    due = {}
+    for pk, total, reference in invoices:
+        left = min(total - credited.get(pk, ZERO) - paid.get(reference, ZERO), debit)
+        if left > 0:
+            due[pk] = left
+    return due
+
+
 def latest_documents(household, service_code: str, limit: int = 3) -> list[Document]:
     """The household's newest invoices, credit notes and payments of a service."""
     return list(

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from ledger import selectors, services
 from ledger.forms import PeriodForm
+from ledger.invoice_actions import invoice_actions
 from portal.shortcuts import found_or_404, household_or_404
 
 
@@ -42,6 +43,11 @@ def documents(request, service_code):
         context["documents"] = selectors.documents_between(
             household, book.code, form.cleaned_data["du"], form.cleaned_data["au"]
         )
+        # Unpaid monthly invoices get the actions other apps register ("Payer en ligne").
+        context["invoice_actions"] = invoice_actions()
+        due = selectors.invoices_due(household, book.code)
+        for document in context["documents"]:
+            document.amount_due = due.get(document.pk)
     return render(request, "ledger/documents.html", context)
 
 

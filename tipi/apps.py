@@ -24,6 +24,11 @@ class TipiConfig(AppConfig):
         # The pending card payment, under each service's menu and on its home card.
         register_service_notice("tipi/service_notice.html")
 
+        from ledger.invoice_actions import register_invoice_action
+
+        # "Payer en ligne" on an unpaid monthly invoice of "Consultation factures".
+        register_invoice_action("tipi/pay_invoice_button.html")
+
         from portal.gestion import register_dashboard_panel
         from tipi import dashboard, journal
 

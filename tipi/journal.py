@@ -23,7 +23,7 @@ def record_manual_validation(*, actor, operation, numauto: str, reason: str) -> 
         )
         % {
             "amount": format_euros(operation.amount),
-            "order": operation.order.reference,
+            "order": operation.debt_reference,
             "numauto": numauto,
             "reason": reason,
         },

@@ -47,8 +47,8 @@ def record_manual_payment(
         )
     with transaction.atomic():
         operation = (
-            PaymentOperation.objects.select_for_update()
-            .select_related("order__service", "order__created_by", "household")
+            PaymentOperation.objects.select_for_update(of=("self",))
+            .select_related("order__service", "order__created_by", "household", "invoice")
             .get(pk=operation.pk)
         )
         refusal = refusal_reason(operation, answer)

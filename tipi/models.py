@@ -65,8 +65,9 @@ class Regie(models.Model):
 
 
 class PaymentOperation(models.Model):
-    """One card payment asked of the Treasury for an order. Its `refdet` is the
-    "Référence de la dette" the parent sees on PayFiP and on the Treasury's ticket."""
+    """One card payment asked of the Treasury for an order (prepaid services) or for a
+    monthly invoice of the ledger (post-paid services): exactly one of the two. Its `refdet`
+    is the "Référence de la dette" the parent sees on PayFiP and on the Treasury's ticket."""
 
     class Status(models.TextChoices):
         NEW = "new", _("en création")
@@ -83,7 +84,29 @@ class PaymentOperation(models.Model):
 
     refdet = models.CharField(_("référence (refdet)"), max_length=30, unique=True, null=True)
     order = models.ForeignKey(
-        "booking.Order", on_delete=models.PROTECT, related_name="+", verbose_name=_("commande")
+        "booking.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commande"),
+    )
+    invoice = models.ForeignKey(
+        "ledger.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("facture"),
+    )
+    # Who asked for it (the payment is recorded in their name).
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("demandé par"),
     )
     household = models.ForeignKey(
         "portal.Household", on_delete=models.PROTECT, related_name="+", verbose_name=_("foyer")
@@ -134,7 +157,17 @@ class PaymentOperation(models.Model):
                 fields=["order"],
                 condition=models.Q(status__in=["new", "pending"]),
                 name="tipi_one_live_operation_per_order",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=models.Q(status__in=["new", "pending"]),
+                name="tipi_one_live_operation_per_invoice",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(order__isnull=False, invoice__isnull=True)
+                | models.Q(order__isnull=True, invoice__isnull=False),
+                name="tipi_operation_pays_an_order_or_an_invoice",
+            ),
         ]
 
     def __str__(self):
@@ -143,6 +176,11 @@ class PaymentOperation(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in self.FINAL
+
+    @property
+    def debt_reference(self) -> str:
+        """What it pays: the order's reference or the invoice's number."""
+        return self.order.reference if self.order_id else self.invoice.number
 
 
 class OperationEvent(models.Model):

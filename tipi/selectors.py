@@ -51,7 +51,7 @@ def operation_by_id_op(id_op: str) -> PaymentOperation | None:
 
 def operation_of_household(household, refdet: str) -> PaymentOperation | None:
     return (
-        PaymentOperation.objects.select_related("order__service")
+        PaymentOperation.objects.select_related("order__service", "invoice")
         .filter(household=household, refdet=refdet)
         .first()
     )
@@ -62,6 +62,15 @@ def live_operation_of(order) -> PaymentOperation | None:
     constraint), whatever its age: a new one may be opened only once this one is over."""
     return (
         PaymentOperation.objects.filter(order=order, status__in=PaymentOperation.LIVE)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def live_operation_of_invoice(invoice) -> PaymentOperation | None:
+    """The invoice's operation not known to be over (at most one, as for an order)."""
+    return (
+        PaymentOperation.objects.filter(invoice=invoice, status__in=PaymentOperation.LIVE)
         .order_by("-created_at")
         .first()
     )

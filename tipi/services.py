@@ -144,7 +144,8 @@ def _expire(operation, reason, actor=None):
         locked.checked_at = timezone.now()
         locked.save(update_fields=["status", "checked_at"])
         _event(locked, "expired", reason, actor)
-        booking_services.release_hold(order=locked.order, status=OrderStatus.EXPIRED)
+        if locked.order_id is not None:
+            booking_services.release_hold(order=locked.order, status=OrderStatus.EXPIRED)
     return locked
 
 
@@ -163,8 +164,8 @@ def apply_detail(*, operation, detail: payfip.PaymentDetail, source="notificatio
     """Apply the Treasury's answer, in one transaction with the operation row locked."""
     with transaction.atomic():
         operation = (
-            PaymentOperation.objects.select_for_update()
-            .select_related("order__service", "order__created_by", "household")
+            PaymentOperation.objects.select_for_update(of=("self",))
+            .select_related("order__service", "order__created_by", "household", "invoice")
             .get(pk=operation.pk)
         )
         if operation.is_final:
@@ -191,10 +192,11 @@ def apply_detail(*, operation, detail: payfip.PaymentDetail, source="notificatio
             operation.settled_at = timezone.now()
             operation.save(update_fields=["status", "resultrans", "settled_at", "checked_at"])
             _event(operation, operation.status, f"{source}: resultrans {detail.resultrans}", actor)
-            booking_services.release_hold(
-                order=operation.order,
-                status=OrderStatus.REFUSED if detail.is_refused else OrderStatus.ABANDONED,
-            )
+            if operation.order_id is not None:  # an invoice stays to be paid
+                booking_services.release_hold(
+                    order=operation.order,
+                    status=OrderStatus.REFUSED if detail.is_refused else OrderStatus.ABANDONED,
+                )
         else:
             operation.save(update_fields=["checked_at"])
             _event(operation, "anomaly", f"{source}: resultrans inconnu {detail.resultrans!r}")
@@ -202,8 +204,9 @@ def apply_detail(*, operation, detail: payfip.PaymentDetail, source="notificatio
 
 
 def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, reason=""):
-    """Record the payment, then confirm the order (invoice, credit note, e-mail). The caller
-    holds the operation's row lock."""
+    """Record the payment, then confirm the order (invoice, credit note, e-mail); a monthly
+    invoice's payment names the invoice's reference ("Acquittée"). The caller holds the
+    operation's row lock."""
     order = operation.order
     booking_services.lock_household(operation.household)  # before the ledger's counters
     payment = ledger_services.record_payment(
@@ -211,16 +214,21 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
         service_code=operation.service_code,
         amount=operation.amount,
         mode="card",
-        recorded_by=order.created_by,
+        recorded_by=order.created_by if order is not None else operation.started_by,
         idempotency_key=f"payfip:{operation.refdet}",
         treasury_reference=f"PayFiP {operation.refdet} aut. {numauto}".strip(),
         paid_at=paid_at,
-        order_reference=order.reference,
+        order_reference=(
+            order.reference if order is not None else operation.invoice.order_reference
+        ),
     )
-    confirmation = booking_services.confirm_held_order(order=order)
-    # Nothing confirmed nor dropped: the order was already paid (another operation, or a
-    # manual validation). This money books nothing: it stays as credit.
-    paid_twice = not confirmation.confirmed and not confirmation.dropped
+    dropped, paid_twice = [], False
+    if order is not None:
+        confirmation = booking_services.confirm_held_order(order=order)
+        dropped = confirmation.dropped
+        # Nothing confirmed nor dropped: the order was already paid (another operation, or
+        # a manual validation). This money books nothing: it stays as credit.
+        paid_twice = not confirmation.confirmed and not confirmation.dropped
     operation.status = Status.PAID
     operation.paid_twice = paid_twice
     operation.resultrans = resultrans
@@ -228,7 +236,7 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
     operation.paid_at = paid_at
     operation.payment_number = payment.number
     operation.settled_at = timezone.now()
-    operation.dropped_days = len(confirmation.dropped)
+    operation.dropped_days = len(dropped)
     operation.checked_at = timezone.now()
     if actor is not None and reason:
         operation.validated_by = actor
@@ -240,14 +248,14 @@ def _apply_payment(operation, *, resultrans, numauto, paid_at, source, actor, re
     if reason:
         detail += f" — {reason}"
     _event(operation, "paid_manually" if reason else "paid", detail, actor)
-    if confirmation.dropped:
+    if dropped:
         _event(
             operation,
             "late_payment",
             _("%(count)d jour(s) sans place : leur montant reste en crédit.")
-            % {"count": len(confirmation.dropped)},
+            % {"count": len(dropped)},
         )
-        _tell_late_payment(operation, confirmation.dropped)
+        _tell_late_payment(operation, dropped)
     if paid_twice:
         _event(
             operation,
@@ -320,7 +328,8 @@ def reconcile(now=None) -> dict:
                 status=Status.FAILED, settled_at=now
             )
             _event(operation, "start_failed", "reconciliation: idOp jamais reçu")
-        booking_services.release_hold(order=operation.order, status=OrderStatus.ABANDONED)
+        if operation.order_id is not None:
+            booking_services.release_hold(order=operation.order, status=OrderStatus.ABANDONED)
     for operation in selectors.operations_to_reconcile(now):
         counts["checked"] += 1
         result = settle(id_op=operation.id_op, source="reconciliation")

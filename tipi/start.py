@@ -76,7 +76,12 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
     )
     if operation.status != Status.NEW:
         return operation
+    return _send_to_treasury(operation, build_url)
 
+
+def _send_to_treasury(operation, build_url) -> PaymentOperation:
+    """Ask the Treasury for the NEW operation's idOp: it is then pending. Raises
+    PaymentUnavailable when the Treasury does not answer (an order's places go back)."""
     request = payfip.PaymentRequest(
         numcli=operation.numcli,
         exer=operation.exer,
@@ -92,8 +97,8 @@ def start_payment(*, order, household, build_url, now=None) -> PaymentOperation:
         id_op = treasury(operation.base_url).create_payment(request)
     except (payfip.PayfipError, payfip.InvalidRequest) as error:
         # No idOp reached anyone, so nothing can be paid: give the places back.
-        if _give_up_start(operation, str(error)):
-            booking_services.release_hold(order=order, status=OrderStatus.ABANDONED)
+        if _give_up_start(operation, str(error)) and operation.order_id is not None:
+            booking_services.release_hold(order=operation.order, status=OrderStatus.ABANDONED)
         logger.warning("PayFiP: payment %s not started: %s", operation.refdet, error)
         raise PaymentUnavailable(
             _(
@@ -206,6 +211,15 @@ def _judge_previous(previous: PaymentOperation) -> PaymentOperation | None:
             ends = timezone.localtime(
                 previous.created_at + payfip.PAYMENT_PAGE_VALIDITY + OVER_MARGIN
             )
+            if previous.order_id is None:
+                raise PaymentUnavailable(
+                    _(
+                        "Un paiement par carte de cette facture est déjà ouvert sur le site du "
+                        "Trésor public (référence %(ref)s) : terminez-le dans sa page, ou "
+                        "réessayez après %(time)s."
+                    )
+                    % {"ref": previous.refdet, "time": ends.strftime("%H:%M")}
+                )
             raise PaymentUnavailable(
                 _(
                     "Un paiement par carte de cette commande est déjà ouvert sur le site du "
@@ -219,6 +233,8 @@ def _judge_previous(previous: PaymentOperation) -> PaymentOperation | None:
 
 
 def _still_awaiting(operation) -> bool:
+    if operation.order_id is None:
+        return True  # an invoice: what remains to pay on it is computed again
     operation.order.refresh_from_db(fields=["status"])
     return operation.order.status == OrderStatus.AWAITING_PAYMENT
 
@@ -234,3 +250,76 @@ def _give_up_start(operation, reason) -> bool:
     if changed:
         operation.status = Status.FAILED
     return bool(changed)
+
+
+# A monthly invoice (post-paid services) ------------------------------------------------
+
+
+def start_invoice_payment(*, invoice, household, user, build_url) -> PaymentOperation:
+    """ "Payer en ligne" on one of the household's monthly invoices: the Treasury's page
+    for what remains to pay on it (never more than the account's debit). An invoice has at
+    most one live operation, as an order: a second click gets the same page while it has
+    time left. The returned operation is pending or concluded. Raises PaymentUnavailable
+    (PayFiP closed, nothing left to pay, a payment of it still open)."""
+    service = invoice.account.service
+    config = selectors.payfip_settings()
+    regie = selectors.regie_for(service.code)
+    if config is None or not config.is_enabled or regie is None:
+        raise PaymentUnavailable(
+            _("Le paiement en ligne n'est pas ouvert : contactez votre mairie.")
+        )
+    for _attempt in range(3):
+        previous = selectors.live_operation_of_invoice(invoice)
+        if previous is not None:
+            shown = _judge_previous(previous)
+            if shown is not None:
+                return shown
+        try:
+            with transaction.atomic():
+                # The operations' rows, then the household (the order in which settling
+                # takes them); what remains to pay is read under the household's lock.
+                live = PaymentOperation.objects.select_for_update().filter(
+                    invoice=invoice, status__in=PaymentOperation.LIVE
+                )
+                if live.exists():
+                    continue  # opened meanwhile by another tab: judge that one
+                booking_services.lock_household(household)
+                amount = ledger_selectors.invoices_due(household, service.code).get(invoice.pk)
+                if not amount:
+                    raise PaymentUnavailable(
+                        _(
+                            "Cette facture est déjà réglée (par un paiement ou par le crédit "
+                            "de votre compte) : il n'y a rien à payer."
+                        )
+                    )
+                operation = _create_invoice_operation(
+                    invoice, household, user, amount, config, regie
+                )
+        except IntegrityError:
+            continue  # a concurrent "Payer en ligne" created it first
+        return _send_to_treasury(operation, build_url)
+    raise PaymentUnavailable(
+        _("Un paiement est déjà en cours d'ouverture pour cette facture : réessayez.")
+    )
+
+
+def _create_invoice_operation(invoice, household, user, amount, config, regie):
+    commune = current_commune()
+    service = invoice.account.service
+    operation = PaymentOperation.objects.create(
+        invoice=invoice,
+        household=household,
+        started_by=user,
+        service_code=service.code,
+        amount=amount,
+        mel=user.email,
+        objet=payfip.clean_objet(f"{commune.name} {service.name} {invoice.number}"),
+        numcli=regie.numcli,
+        exer=str(timezone.localdate().year),
+        saisie=config.saisie,
+        base_url=selectors.treasury_endpoint(),
+    )
+    operation.refdet = make_refdet(service.code, operation.pk)
+    operation.save(update_fields=["refdet"])
+    _event(operation, "created", f"{format_euros(amount)}, {invoice.number}")
+    return operation

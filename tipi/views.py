@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from booking import selectors as booking_selectors
 from booking import session as booking_session
 from booking.services import OrderRefused
+from ledger import selectors as ledger_selectors
 from portal.shortcuts import household_or_404
 from tipi import selectors, services, start
 from tipi.models import PaymentOperation
@@ -45,6 +46,31 @@ def pay(request, service_code):
         return redirect("booking:planning", service_code=service.code)
     if operation.status != PaymentOperation.Status.PENDING:
         # The order's earlier payment has just concluded: its result, not a second page.
+        return redirect("tipi:return", refdet=operation.refdet)
+    return HttpResponseRedirect(services.payment_page_url(operation))
+
+
+@login_required
+@require_POST
+def pay_invoice(request, service_code, number):
+    """ "Payer en ligne" on one of the household's unpaid monthly invoices: off to the
+    Treasury's payment page for what remains to pay on it."""
+    household = household_or_404(request.user)
+    invoice = ledger_selectors.monthly_invoice_of(household, service_code, number)
+    if invoice is None:
+        raise Http404(_("Facture inconnue."))
+
+    def build_url(viewname, kwargs):
+        return request.build_absolute_uri(reverse(viewname, kwargs=kwargs))
+
+    try:
+        operation = start.start_invoice_payment(
+            invoice=invoice, household=household, user=request.user, build_url=build_url
+        )
+    except start.PaymentUnavailable as problem:
+        messages.error(request, str(problem))
+        return redirect("ledger:documents", service_code=invoice.account.service.code)
+    if operation.status != PaymentOperation.Status.PENDING:
         return redirect("tipi:return", refdet=operation.refdet)
     return HttpResponseRedirect(services.payment_page_url(operation))
 
@@ -86,6 +112,7 @@ def payment_return(request, refdet):
             in (PaymentOperation.Status.NEW, PaymentOperation.Status.PENDING),
             "planning_url": reverse("booking:planning", kwargs={"service_code": service_code}),
             "statement_url": reverse("ledger:statement", kwargs={"service_code": service_code}),
+            "documents_url": reverse("ledger:documents", kwargs={"service_code": service_code}),
         },
     )
 
