@@ -70,3 +70,16 @@ class PeriodForm(forms.Form):
                 _("La date de début (« du ») doit précéder la date de fin (« au »).")
             )
         return cleaned
+
+
+def page_asked(raw) -> int | None:
+    """The page a list's ?page= asks for: 1 when absent, None when it is no page number
+    ("abc", "0", "-1"). A number too long to read is past any end (the list shows its last
+    page)."""
+    if raw is None:
+        return 1
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    number = int(raw) if len(raw) <= 18 else 10**18
+    return number if number >= 1 else None

@@ -3,9 +3,11 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 
-from ledger import selectors, services
-from ledger.forms import PeriodForm
+from ledger import selectors, services, statement_pages
+from ledger.forms import PeriodForm, page_asked
 from ledger.invoice_actions import invoice_actions
 from portal.shortcuts import found_or_404, household_or_404
 
@@ -20,34 +22,66 @@ def _service_context(book, page):
     }
 
 
+NUMBER = "__number__"  # stands for a document's number in a reversed URL
+
+
+def _url_template(name, service_code) -> str:
+    """One reverse per page: each row's URL is this text with its number put in."""
+    return reverse(name, args=[service_code, NUMBER])
+
+
+def _page_notice(asked, paging) -> str:
+    """What to say when the page asked is not the page shown ("?page=abc", "?page=0",
+    a page past the end): the page shown instead."""
+    if asked is None:
+        return gettext("Numéro de page invalide : la première page est affichée.")
+    if asked > paging.count:
+        return ngettext(
+            "Cette période tient sur %(count)s page : la dernière est affichée.",
+            "Cette période tient sur %(count)s pages : la dernière est affichée.",
+            paging.count,
+        ) % {"count": paging.count}
+    return ""
+
+
+def _period_page(request, book, page_name, read):
+    """The period form, then one page of the period read by `read(household, code, start,
+    end, page)`; the page number comes from ?page= (1 when absent)."""
+    household = household_or_404(request.user)
+    form = PeriodForm.from_query(request.GET)
+    context = {**_service_context(book, page_name), "form": form, "page": None}
+    if form.is_valid():
+        asked = page_asked(request.GET.get("page"))
+        page = read(
+            household, book.code, form.cleaned_data["du"], form.cleaned_data["au"], asked or 1
+        )
+        detail = _url_template("ledger:document_detail", book.code)
+        pdf = _url_template("ledger:document_pdf", book.code)
+        for row in page.rows:
+            row.url = detail.replace(NUMBER, row.number)
+            row.pdf_url = pdf.replace(NUMBER, row.number)
+        context["page"] = page
+        context["page_notice"] = _page_notice(asked, page.paging)
+    return household, context
+
+
 @login_required
 def statement(request, service_code):
-    household = household_or_404(request.user)
     book = found_or_404(selectors.service_book(service_code), "Unknown service")
-    form = PeriodForm.from_query(request.GET)
-    context = {**_service_context(book, "statement"), "form": form, "statement": None}
-    if form.is_valid():
-        context["statement"] = selectors.statement(
-            household, book.code, form.cleaned_data["du"], form.cleaned_data["au"]
-        )
+    _household, context = _period_page(request, book, "statement", statement_pages.statement_page)
     return render(request, "ledger/statement.html", context)
 
 
 @login_required
 def documents(request, service_code):
-    household = household_or_404(request.user)
     book = found_or_404(selectors.service_book(service_code), "Unknown service")
-    form = PeriodForm.from_query(request.GET)
-    context = {**_service_context(book, "documents"), "form": form, "documents": None}
-    if form.is_valid():
-        context["documents"] = selectors.documents_between(
-            household, book.code, form.cleaned_data["du"], form.cleaned_data["au"]
-        )
+    household, context = _period_page(request, book, "documents", statement_pages.documents_page)
+    if context["page"] is not None:
         # Unpaid monthly invoices get the actions other apps register ("Payer en ligne").
         context["invoice_actions"] = invoice_actions()
         due = selectors.invoices_due(household, book.code)
-        for document in context["documents"]:
-            document.amount_due = due.get(document.pk)
+        for row in context["page"].rows:
+            row.amount_due = due.get(row.pk)
     return render(request, "ledger/documents.html", context)
 
 

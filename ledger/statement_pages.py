@@ -1,0 +1,213 @@
+"""Ledger reads for the parents' "Consultation compte" and "Consultation factures": one page
+of a period's documents, with each page's opening and closing balance computed in SQL (a
+window over the period's rows), the rows' dates and amounts formatted here, once.
+
+Each page costs the same queries whatever the number of documents (two for the statement,
+two for the documents list) and carries PAGE_SIZE rows at most, so ten years of documents
+cost what one month does (tests/benchmarks/bench_statements.py).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When, Window
+from django.db.models.expressions import RowRange
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from ledger.models import Document
+from ledger.money import format_euros
+from ledger.selectors import KIND_RANK, ZERO, _instant, start_of_day
+
+PAGE_SIZE = 50
+# What a row needs, nothing else (the printed header and the observations stay in the table).
+ROW_FIELDS = ("kind", "number", "issued_at", "total", "author_name", "without_reservation")
+SIGNED = Case(
+    When(kind=Document.Kind.INVOICE, then=-1 * F("total")),
+    default=F("total"),
+    output_field=DecimalField(max_digits=12, decimal_places=2),
+)
+
+
+@dataclass
+class Row:
+    """One document as the page shows it: texts ready to print (18/12/2017, 4,70 €)."""
+
+    pk: int
+    number: str
+    row_type: str  # invoice, cancellation or payment (CSS class)
+    tag: str  # "Réservation", "Annulation", "Règlement"
+    label: str  # "facture n° FA…", "avoir n° AV…", "n° RG…"
+    day: datetime.date
+    date: str
+    author_name: str
+    is_credit: bool
+    amount: str  # the total, always positive
+    side: str  # "crédit" or "débit" (after the amount, on a phone)
+    credit: str  # the total on a credit, else ""
+    debit: str  # the total on a debit, else ""
+    url: str = ""  # the view fills the links (one reverse per page)
+    pdf_url: str = ""
+    amount_due: Decimal | None = None  # "Consultation factures": left to pay on the invoice
+
+
+@dataclass
+class Paging:
+    number: int  # the page shown, 1-based
+    count: int  # pages in the period (1 when the period is empty)
+    rows: int  # documents in the period
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * PAGE_SIZE
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+    @property
+    def previous(self) -> int:
+        return self.number - 1
+
+    @property
+    def next(self) -> int:
+        return self.number + 1
+
+
+def paging(rows: int, asked: int) -> Paging:
+    """The page `asked` of `rows` documents, kept between the first and the last page."""
+    count = max(1, -(-rows // PAGE_SIZE))
+    return Paging(number=min(max(asked, 1), count), count=count, rows=rows)
+
+
+@dataclass
+class StatementPage:
+    start: datetime.date
+    end: datetime.date
+    paging: Paging
+    opening: Decimal  # the balance before the page's first row
+    closing: Decimal  # the balance after its last row
+    opening_day: datetime.date  # the period's start on the first page, else the first row's day
+    closing_day: datetime.date  # the period's end on the last page, else the last row's day
+    rows: list[Row] = field(default_factory=list)
+
+
+def _tags() -> dict[str, str]:
+    return {
+        "invoice": gettext("Réservation"),
+        "cancellation": gettext("Annulation"),
+        "payment": gettext("Règlement"),
+        "credit": gettext("crédit"),
+        "debit": gettext("débit"),
+    }
+
+
+def _row(document: Document, day: datetime.date, tags: dict[str, str]) -> Row:
+    amount = format_euros(document.total)
+    credit = document.is_credit
+    row_type = document.row_type
+    return Row(
+        pk=document.pk,
+        number=document.number,
+        row_type=row_type,
+        tag=tags[row_type],
+        label=document.tagged_label,
+        day=day,
+        date=f"{day:%d/%m/%Y}",
+        author_name=document.author_name,
+        is_credit=credit,
+        amount=amount,
+        side=tags["credit"] if credit else tags["debit"],
+        credit=amount if credit else "",
+        debit="" if credit else amount,
+    )
+
+
+def _household_documents(household, service_code: str):
+    return Document.objects.filter(
+        account__household=household, account__service__code=service_code
+    )
+
+
+def statement_page(
+    household, service_code: str, start: datetime.date, end: datetime.date, page: int = 1
+) -> StatementPage:
+    """ "Consultation compte", page `page` (kept within the period's pages): the period's
+    documents from `start` to `end` (both days included) in date order (a day's invoices,
+    then credit notes, then payments, then by number), PAGE_SIZE a page. The opening balance
+    of the first page is the balance before `start`, the closing balance of the last page
+    the balance at the end of `end`; each page opens on the previous page's closing. Two
+    queries: the balance before the period and the period's count (one aggregate), then the
+    page's rows with their running balance (a window over the period, before LIMIT)."""
+    begin, finish = start_of_day(start), _instant(end)
+    documents = _household_documents(household, service_code)
+    in_period = Q(issued_at__gte=begin)
+    totals = documents.filter(issued_at__lt=finish).aggregate(
+        before=Sum(SIGNED, filter=~in_period, default=Value(ZERO)),
+        rows=Count("pk", filter=in_period),
+    )
+    before = totals["before"]
+    pages = paging(totals["rows"], page)
+    if not totals["rows"]:
+        return StatementPage(start, end, pages, before, before, start, end)
+    tz = timezone.get_current_timezone()
+    order = [F("day").asc(), F("kind_rank").asc(), F("number").asc()]
+    found = list(
+        documents.filter(issued_at__gte=begin, issued_at__lt=finish)
+        .only(*ROW_FIELDS)
+        .annotate(
+            day=TruncDate("issued_at", tzinfo=tz),
+            kind_rank=KIND_RANK,
+            signed=SIGNED,
+            running=Window(Sum(SIGNED), order_by=order, frame=RowRange(start=None, end=0)),
+        )
+        .order_by(*order)[pages.offset : pages.offset + PAGE_SIZE]
+    )
+    tags = _tags()
+    first, last = found[0], found[-1]
+    return StatementPage(
+        start=start,
+        end=end,
+        paging=pages,
+        opening=before + first.running - first.signed,
+        closing=before + last.running,
+        opening_day=start if pages.number == 1 else first.day,
+        closing_day=end if pages.number == pages.count else last.day,
+        rows=[_row(document, document.day, tags) for document in found],
+    )
+
+
+@dataclass
+class DocumentsPage:
+    start: datetime.date
+    end: datetime.date
+    paging: Paging
+    rows: list[Row] = field(default_factory=list)
+
+
+def documents_page(
+    household, service_code: str, start: datetime.date, end: datetime.date, page: int = 1
+) -> DocumentsPage:
+    """ "Consultation factures", page `page` (kept within the period's pages): invoices,
+    credit notes and payments from `start` to `end`, newest first, PAGE_SIZE a page. Two
+    queries: the period's count, then the page's rows."""
+    in_period = _household_documents(household, service_code).filter(
+        issued_at__gte=start_of_day(start), issued_at__lt=_instant(end)
+    )
+    pages = paging(in_period.count(), page)
+    if not pages.rows:
+        return DocumentsPage(start, end, pages)
+    tz = timezone.get_current_timezone()
+    found = (
+        in_period.only(*ROW_FIELDS)
+        .annotate(day=TruncDate("issued_at", tzinfo=tz))
+        .order_by("-issued_at", "-id")[pages.offset : pages.offset + PAGE_SIZE]
+    )
+    tags = _tags()
+    return DocumentsPage(start, end, pages, [_row(d, d.day, tags) for d in found])
