@@ -45,12 +45,24 @@ class Row:
     author_name: str
     is_credit: bool
     amount: str  # the total, always positive
+    signed_amount: str  # "+4,70 €" on a credit, "−4,70 €" on a debit (on a phone)
     side: str  # "crédit" or "débit" (after the amount, on a phone)
+    side_class: str  # credit or debit (CSS class)
     credit: str  # the total on a credit, else ""
     debit: str  # the total on a debit, else ""
+    print_label: str  # "Imprimer FA… (PDF)", the PDF link's accessible name
+    monthly: bool = False  # a post-paid service's monthly invoice (it may be paid online)
     url: str = ""  # the view fills the links (one reverse per page)
     pdf_url: str = ""
     amount_due: Decimal | None = None  # "Consultation factures": left to pay on the invoice
+
+    def __getitem__(self, name):
+        """Templates look `row.x` up as a key first: answering it skips the exception that
+        precedes each attribute look-up (a third of a row's rendering)."""
+        try:
+            return getattr(self, name)
+        except AttributeError:
+            raise KeyError(name) from None
 
 
 @dataclass
@@ -105,6 +117,7 @@ def _tags() -> dict[str, str]:
         "payment": gettext("Règlement"),
         "credit": gettext("crédit"),
         "debit": gettext("débit"),
+        "print": gettext("Imprimer %(number)s (PDF)"),
     }
 
 
@@ -123,9 +136,13 @@ def _row(document: Document, day: datetime.date, tags: dict[str, str]) -> Row:
         author_name=document.author_name,
         is_credit=credit,
         amount=amount,
+        signed_amount=f"+{amount}" if credit else f"−{amount}",
         side=tags["credit"] if credit else tags["debit"],
+        side_class="credit" if credit else "debit",
         credit=amount if credit else "",
         debit="" if credit else amount,
+        print_label=tags["print"] % {"number": document.number},
+        monthly=getattr(document, "batch_entry_id", None) is not None,
     )
 
 
@@ -206,7 +223,7 @@ def documents_page(
     tz = timezone.get_current_timezone()
     found = (
         in_period.only(*ROW_FIELDS)
-        .annotate(day=TruncDate("issued_at", tzinfo=tz))
+        .annotate(day=TruncDate("issued_at", tzinfo=tz), batch_entry_id=F("batch_entry__id"))
         .order_by("-issued_at", "-id")[pages.offset : pages.offset + PAGE_SIZE]
     )
     tags = _tags()

@@ -76,12 +76,15 @@ def statement(request, service_code):
 def documents(request, service_code):
     book = found_or_404(selectors.service_book(service_code), "Unknown service")
     household, context = _period_page(request, book, "documents", statement_pages.documents_page)
-    if context["page"] is not None:
+    page = context["page"]
+    if page is not None:
+        context["print"] = gettext("Imprimer")
         # Unpaid monthly invoices get the actions other apps register ("Payer en ligne").
         context["invoice_actions"] = invoice_actions()
-        due = selectors.invoices_due(household, book.code)
-        for row in context["page"].rows:
-            row.amount_due = due.get(row.pk)
+        if any(row.monthly for row in page.rows):
+            due = selectors.invoices_due(household, book.code)
+            for row in page.rows:
+                row.amount_due = due.get(row.pk)
     return render(request, "ledger/documents.html", context)
 
 
