@@ -2,8 +2,8 @@
 of a period's documents, with each page's opening and closing balance computed in SQL (a
 window over the period's rows), the rows' dates and amounts formatted here, once.
 
-Each page costs the same queries whatever the number of documents (two for the statement,
-two for the documents list) and carries PAGE_SIZE rows at most, so ten years of documents
+Each page costs the same queries whatever the number of documents (three each: the account,
+the period's totals, the page's rows) and carries PAGE_SIZE rows at most, so ten years of documents
 cost what one month does (tests/benchmarks/bench_statements.py).
 """
 
@@ -17,7 +17,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from ledger.models import Document
+from ledger.models import Account, Document
 from ledger.money import format_euros
 from ledger.selectors import KIND_RANK, ZERO, _instant, start_of_day
 
@@ -146,10 +146,17 @@ def _row(document: Document, day: datetime.date, tags: dict[str, str]) -> Row:
     )
 
 
-def _household_documents(household, service_code: str):
-    return Document.objects.filter(
-        account__household=household, account__service__code=service_code
+def _account_documents(household, service_code: str):
+    """The documents of the household's account for the service (none without an account),
+    filtered on the account's id: a constant lets PostgreSQL read the account's indexes in
+    order. One query (the account's id)."""
+    account_id = (
+        Account.objects.filter(household=household, service__code=service_code)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
     )
+    return Document.objects.filter(account_id=account_id)
 
 
 def statement_page(
@@ -159,13 +166,13 @@ def statement_page(
     documents from `start` to `end` (both days included) in date order (a day's invoices,
     then credit notes, then payments, then by number), PAGE_SIZE a page. The opening balance
     of the first page is the balance before `start`, the closing balance of the last page
-    the balance at the end of `end`; each page opens on the previous page's closing. Two
-    queries: the balance before the period and the period's count (one aggregate), then the
-    page's rows with their running balance (a window over the period, before LIMIT)."""
-    begin, finish = start_of_day(start), _instant(end)
-    documents = _household_documents(household, service_code)
-    in_period = Q(issued_at__gte=begin)
-    totals = documents.filter(issued_at__lt=finish).aggregate(
+    the balance at the end of `end`; each page opens on the previous page's closing. Three
+    queries: the account's id; the balance before the period and the period's count (one
+    aggregate); the page's rows with their running balance (a window over the period, read
+    in order from the index ledger_doc_account_day up to the page)."""
+    documents = _account_documents(household, service_code)
+    in_period = Q(issued_at__gte=start_of_day(start))
+    totals = documents.filter(issued_at__lt=_instant(end)).aggregate(
         before=Sum(SIGNED, filter=~in_period, default=Value(ZERO)),
         rows=Count("pk", filter=in_period),
     )
@@ -173,17 +180,18 @@ def statement_page(
     pages = paging(totals["rows"], page)
     if not totals["rows"]:
         return StatementPage(start, end, pages, before, before, start, end)
-    tz = timezone.get_current_timezone()
     order = [F("day").asc(), F("kind_rank").asc(), F("number").asc()]
+    # The period by local day (the same rows as by instant): with the order, the terms of
+    # the index ledger_doc_account_day (migration 0009), read in order up to the page.
     found = list(
-        documents.filter(issued_at__gte=begin, issued_at__lt=finish)
-        .only(*ROW_FIELDS)
+        documents.only(*ROW_FIELDS)
         .annotate(
-            day=TruncDate("issued_at", tzinfo=tz),
+            day=TruncDate("issued_at", tzinfo=timezone.get_current_timezone()),
             kind_rank=KIND_RANK,
             signed=SIGNED,
             running=Window(Sum(SIGNED), order_by=order, frame=RowRange(start=None, end=0)),
         )
+        .filter(day__gte=start, day__lte=end)
         .order_by(*order)[pages.offset : pages.offset + PAGE_SIZE]
     )
     tags = _tags()
@@ -212,9 +220,9 @@ def documents_page(
     household, service_code: str, start: datetime.date, end: datetime.date, page: int = 1
 ) -> DocumentsPage:
     """ "Consultation factures", page `page` (kept within the period's pages): invoices,
-    credit notes and payments from `start` to `end`, newest first, PAGE_SIZE a page. Two
-    queries: the period's count, then the page's rows."""
-    in_period = _household_documents(household, service_code).filter(
+    credit notes and payments from `start` to `end`, newest first, PAGE_SIZE a page. Three
+    queries: the account, the period's count, then the page's rows."""
+    in_period = _account_documents(household, service_code).filter(
         issued_at__gte=start_of_day(start), issued_at__lt=_instant(end)
     )
     pages = paging(in_period.count(), page)
