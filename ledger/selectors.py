@@ -133,8 +133,10 @@ class Statement:
 
 
 def statement(household, service_code: str, start: datetime.date, end: datetime.date):
-    """ "Consultation compte": the balance before `start`, every document from `start` to `end`
-    (both days included) in date order, and the balance at the end of `end`."""
+    """A whole period's statement: the balance before `start`, every document from `start`
+    to `end` (both days included) in date order, and the balance at the end of `end` (the
+    back office's household section, 92 days; the parents' pages read one page at a time:
+    ledger/statement_pages.py)."""
     account = account_of(household, service_code)
     opening = _balance_before(account, start_of_day(start))
     documents = []
@@ -156,20 +158,6 @@ def statement(household, service_code: str, start: datetime.date, end: datetime.
     for document in documents:
         closing += document.total if document.is_credit else -document.total
     return Statement(start=start, end=end, opening=opening, closing=closing, documents=documents)
-
-
-def documents_between(household, service_code: str, start: datetime.date, end: datetime.date):
-    """ "Consultation factures": invoices, credit notes and payments, newest first."""
-    return list(
-        Document.objects.filter(
-            account__household=household,
-            account__service__code=service_code,
-            issued_at__gte=start_of_day(start),
-            issued_at__lt=_instant(end),
-        )
-        .defer(*LIST_DEFERRED)
-        .order_by("-issued_at", "-id")
-    )
 
 
 def household_document(household, service_code: str, number: str) -> Document | None:

@@ -2,9 +2,9 @@
 of a period's documents, with each page's opening and closing balance computed in SQL (a
 window over the period's rows), the rows' dates and amounts formatted here, once.
 
-Each page costs the same queries whatever the number of documents (three each: the account,
-the period's totals, the page's rows) and carries PAGE_SIZE rows at most, so ten years of documents
-cost what one month does (tests/benchmarks/bench_statements.py).
+Each page costs the same queries whatever the number of documents (three each: the
+account, the period's totals, the page's rows) and carries PAGE_SIZE rows at most, so ten
+years of documents cost what one month does (tests/benchmarks/bench_statements.py).
 """
 
 import datetime
