@@ -184,8 +184,18 @@ class ReplayRunner:
 
     def django_path(self, schema: str) -> None:
         """Django's migrate in one schema, in one transaction."""
+        connection = connections[self.using]
         with transaction.atomic(using=self.using):
-            tenants_run_migrations(self.args, self.options, "replay", schema)
+            depth = len(connection.atomic_blocks)
+            try:
+                tenants_run_migrations(self.args, self.options, "replay", schema)
+            except BaseException:
+                # A schema editor whose deferred SQL (an index) fails raises from its
+                # __exit__ before leaving its atomic block (Django): leave the blocks it left
+                # open, so that ours rolls back this schema and nothing else.
+                while len(connection.atomic_blocks) > depth:
+                    connection.atomic_blocks[-1].__exit__(*sys.exc_info())
+                raise
 
     def recorded(self, schema: str) -> set:
         connection = connections[self.using]
