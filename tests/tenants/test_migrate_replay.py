@@ -3,16 +3,18 @@ replay the SQL it executed (tenants/migration_replay.py). The pending migrations
 the test-only app tests/tenants/migtest, whose other migration packages are swapped in."""
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, migrations, models
 from django.db.models.signals import post_migrate
 from django.test import override_settings
 from django_tenants.utils import schema_context
 
+from tenants.migration_replay import replayable_plan
 from tenants.models import Commune
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +185,28 @@ def test_a_failure_in_one_commune_is_reported_and_leaves_it_unchanged(request, c
     for schema in set(communes) - {broken}:
         assert columns(schema)["code"] == "character varying"
         assert ("migtest", "0002_sample_code") in recorded(schema)
+
+
+def plan_of(*operations, atomic=True, replaces=()):
+    migration = type("Migration", (migrations.Migration,), {"atomic": atomic})("0009_x", "app")
+    migration.operations = list(operations)
+    migration.replaces = list(replaces)
+    loader = SimpleNamespace(graph=SimpleNamespace(nodes={("app", "0009_x"): migration}))
+    return replayable_plan({("app", "0009_x")}, loader)
+
+
+def test_which_migrations_replay_and_which_need_post_migrate():
+    column = migrations.AddField("sample", "code", models.CharField(max_length=3, default=""))
+    model = migrations.CreateModel("Extra", [("id", models.AutoField(primary_key=True))])
+    python = migrations.RunPython(migrations.RunPython.noop)
+
+    assert plan_of(column, migrations.RunSQL("SELECT 1")).replayable
+    assert not plan_of(column).model_set_changes
+    assert plan_of(column, model).model_set_changes
+    assert not plan_of(column, python).replayable
+    assert not plan_of(migrations.RenameModel("Sample", "Other")).replayable
+    assert not plan_of(column, atomic=False).replayable
+    assert not plan_of(column, replaces=[("app", "0001_a")]).replayable
+    state_only = migrations.SeparateDatabaseAndState(state_operations=[model])
+    assert plan_of(state_only).replayable and plan_of(state_only).model_set_changes
+    assert not plan_of(migrations.SeparateDatabaseAndState(database_operations=[python])).replayable
