@@ -5,8 +5,10 @@ Django's migrate lists the tables of the schema (`table_names()`, a scan of the 
 all of them costs N scans of a catalog that grows with N. Most passes have nothing to do in
 most schemas, so before handing the schemas to django-tenants' executor we read every
 schema's `django_migrations` in a few batched queries and leave out those that already list
-every migration on disk. What is left runs in django-tenants' standard executor, or its
-multiprocessing one when there are many (`TENANT_MIGRATE_PARALLEL_FROM`, off by default).
+every migration on disk. Communes that lack the same schema-only migrations are migrated
+by Django in one of them and by replaying its SQL in the others (tenants/migration_replay.py).
+What is left runs in django-tenants' standard executor, or its multiprocessing one when
+there are many (`TENANT_MIGRATE_PARALLEL_FROM`, off by default).
 
 Wired in by the `GET_EXECUTOR_FUNCTION` setting, which django-tenants' `migrate` reads.
 
