@@ -12,3 +12,8 @@ PREAU_BASE_URL = "http://testserver"
 PAYFIP_SIMULATOR_URL = PREAU_BASE_URL + "/simulateur-payfip"
 # Production's Argon2 at its lowest cost (tests/test_settings.py checks production's list).
 PASSWORD_HASHERS = ["config.test_hashers.FastArgon2PasswordHasher"]
+
+# A test-only commune app whose other migration packages make a migration pending in every
+# commune (tests/tenants/test_migrate_replay.py, tests/benchmarks/bench_migrate.py).
+TENANT_APPS = [*TENANT_APPS, "tests.tenants.migtest"]  # noqa: F405
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.tenants.migtest"]  # noqa: F405

@@ -5,8 +5,10 @@ Django's migrate lists the tables of the schema (`table_names()`, a scan of the 
 all of them costs N scans of a catalog that grows with N. Most passes have nothing to do in
 most schemas, so before handing the schemas to django-tenants' executor we read every
 schema's `django_migrations` in a few batched queries and leave out those that already list
-every migration on disk. What is left runs in django-tenants' standard executor, or its
-multiprocessing one when there are many (`TENANT_MIGRATE_PARALLEL_FROM`, off by default).
+every migration on disk. Communes that lack the same schema-only migrations are migrated
+by Django in one of them and by replaying its SQL in the others (tenants/migration_replay.py).
+What is left runs in django-tenants' standard executor, or its multiprocessing one when
+there are many (`TENANT_MIGRATE_PARALLEL_FROM`, off by default).
 
 Wired in by the `GET_EXECUTOR_FUNCTION` setting, which django-tenants' `migrate` reads.
 
@@ -25,7 +27,15 @@ from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.migration_executors import get_executor as tenants_get_executor
+from django_tenants.utils import get_public_schema_name
 from psycopg import sql
+
+from tenants.migration_replay import (
+    ReplayRunner,
+    group_by_state,
+    replay_enabled,
+    replayable_plan,
+)
 
 # Schemas read per query (one UNION ALL over their django_migrations tables).
 BATCH = 200
@@ -39,16 +49,16 @@ def expected_migrations() -> set[tuple[str, str]]:
     return set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
 
 
-def up_to_date_schemas(schema_names, *, using="default") -> set[str]:
-    """The schemas among `schema_names` whose django_migrations lists every migration.
+def recorded_migrations(schema_names, *, using="default") -> dict[str, set[tuple[str, str]]]:
+    """The rows of each schema's django_migrations, for those among `schema_names` that
+    have the table.
 
     One query finds which schemas have a django_migrations table (`to_regclass`), then one
     query per BATCH schemas reads their rows."""
     schema_names = list(schema_names)
     if not schema_names:
-        return set()
+        return {}
     connection = connections[using]
-    expected = expected_migrations()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s FROM unnest(%s::text[]) AS s"
@@ -68,6 +78,13 @@ def up_to_date_schemas(schema_names, *, using="default") -> set[str]:
             cursor.execute(query.as_string(cursor.connection))
             for schema, app, name in cursor.fetchall():
                 recorded[schema].add((app, name))
+    return recorded
+
+
+def up_to_date_schemas(schema_names, *, using="default") -> set[str]:
+    """The schemas among `schema_names` whose django_migrations lists every migration."""
+    expected = expected_migrations()
+    recorded = recorded_migrations(schema_names, using=using)
     return {schema for schema, rows in recorded.items() if expected <= rows}
 
 
@@ -120,14 +137,41 @@ def get_executor(codename=None):
         def run_migrations(self, tenants=None):
             tenants = list(tenants or [])
             plain = not any(self.options.get(option) for option in _NOT_A_PLAIN_PASS)
+            runner = None
             if plain and _skip_enabled():
                 using = self.options.get("database", "default")
-                done = up_to_date_schemas(tenants, using=using)
+                loader = MigrationLoader(None, ignore_no_migrations=True)
+                expected = set(loader.graph.nodes)
+                recorded = recorded_migrations(tenants, using=using)
+                done = {schema for schema, rows in recorded.items() if expected <= rows}
                 if done and int(self.options.get("verbosity", 1)) >= 1:
                     sys.stdout.write(f"{len(done)} schema(s) already up to date: skipped\n")
                 tenants = [name for name in tenants if name not in done]
-            if tenants:
-                self._executor(len(tenants)).run_migrations(tenants=tenants)
+                if replay_enabled():
+                    runner = ReplayRunner(self.args, self.options)
+                    tenants = self._replay(runner, tenants, recorded, expected, loader)
+            try:
+                if tenants:
+                    self._executor(len(tenants)).run_migrations(tenants=tenants)
+            finally:
+                if runner is not None:
+                    runner.raise_failures()
+
+        def _replay(self, runner, tenants, recorded, expected, loader):
+            """Migrate the groups of schemas that can take the replay; return the others."""
+            public = get_public_schema_name()
+            candidates = {s: recorded[s] for s in tenants if s in recorded and s != public}
+            replayed = set()
+            for rows, schemas in group_by_state(candidates, expected).items():
+                if len(schemas) < 2:
+                    continue
+                plan = replayable_plan(expected - rows, loader)
+                if not plan.replayable:
+                    runner.say(f"[replay] {len(schemas)} schema(s) need Django: {plan.reason}")
+                    continue
+                runner.run_group(schemas, set(rows), plan)
+                replayed.update(schemas)
+            return [name for name in tenants if name not in replayed]
 
         def run_multi_type_migrations(self, tenants):
             self._executor(len(tenants)).run_multi_type_migrations(tenants=tenants)
