@@ -25,6 +25,7 @@ from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django_tenants.migration_executors import get_executor as tenants_get_executor
+from django_tenants.utils import get_public_schema_name
 from psycopg import sql
 
 # Schemas read per query (one UNION ALL over their django_migrations tables).
@@ -120,6 +121,9 @@ def get_executor(codename=None):
         def run_migrations(self, tenants=None):
             tenants = list(tenants or [])
             plain = not any(self.options.get(option) for option in _NOT_A_PLAIN_PASS)
+            communes_pass = not self.options.get("schema_name") and tenants != [
+                get_public_schema_name()
+            ]
             if plain and _skip_enabled():
                 using = self.options.get("database", "default")
                 done = up_to_date_schemas(tenants, using=using)
@@ -128,6 +132,11 @@ def get_executor(codename=None):
                 tenants = [name for name in tenants if name not in done]
             if tenants:
                 self._executor(len(tenants)).run_migrations(tenants=tenants)
+            if plain and communes_pass:
+                # The communes' pass of a whole migrate: bring the provisioning template along.
+                from tenants.schema_template import refresh_template
+
+                refresh_template(using=self.options.get("database") or "default")
 
         def run_multi_type_migrations(self, tenants):
             self._executor(len(tenants)).run_multi_type_migrations(tenants=tenants)
