@@ -5,7 +5,8 @@ At each size of BENCH_SIZES (2, 200 then BENCH_COMMUNES, 1,000 by default) it pr
 - provisioning one more commune (schema copied from the template, administrator,
   invitation: tenants/schema_template.py): median [min–max] of BENCH_PROVISIONS; and with
   the template set aside (every migration run, the fallback and what it cost before):
-  median of BENCH_MIGRATE_PROVISIONS;
+  median of BENCH_MIGRATE_PROVISIONS; and django-tenants' own CloneSchema (the
+  TENANT_BASE_SCHEMA way) of the same template, once, rolled back;
 - the parent's planning page of Clairoix through gunicorn (bench_pages' server: 2 workers ×
   4 threads, DEBUG off), p50 at c=1 and req/s at c=8 over BENCH_ROUNDS rounds, with the
   floors measured in the same run (floor0: a static page outside any commune, floor1: the
@@ -48,6 +49,7 @@ PROVISIONS = int(os.environ.get("BENCH_PROVISIONS", "5"))
 MIGRATE_PROVISIONS = int(os.environ.get("BENCH_MIGRATE_PROVISIONS", "3"))
 CLONE_JOBS = int(os.environ.get("BENCH_CLONE_JOBS", "3"))
 MEASURED = ("floor0", "floor1", "planning")
+DT_CLONE_TIMEOUT = int(os.environ.get("BENCH_DT_CLONE_TIMEOUT", "300"))  # seconds
 
 
 def clone_up_to(bench, count):
@@ -99,6 +101,33 @@ def provision_by_migrating(bench) -> float:
         return bench.provision()
     finally:
         schema_template.template_is_current = current
+
+
+def django_tenants_clone() -> float | None:
+    """django-tenants' CloneSchema (TENANT_BASE_SCHEMA's copy) of the template, rolled
+    back; None when it takes longer than DT_CLONE_TIMEOUT."""
+    from django.db import OperationalError, connection, transaction
+    from django_tenants.clone import CloneSchema
+
+    from tenants.schema_template import TEMPLATE_SCHEMA
+
+    class Undo(Exception):
+        pass
+
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL statement_timeout = '{DT_CLONE_TIMEOUT}s'")
+            CloneSchema().clone_schema(TEMPLATE_SCHEMA, "c_dtclone", "DATA")
+            elapsed = time.perf_counter() - started
+            raise Undo
+    except Undo:
+        return elapsed
+    except OperationalError:
+        return None
+    finally:
+        connection.set_schema_to_public()
 
 
 def measure_pages() -> dict:
@@ -154,6 +183,7 @@ def main():
             row["provision_migrate"] = [
                 provision_by_migrating(bench) for _ in range(MIGRATE_PROVISIONS)
             ]
+            row["dt_clone"] = django_tenants_clone()
             connection.close()  # no connection held while gunicorn runs
             row |= measure_pages()
             row["load"] = max(row["load"], os.getloadavg()[0])
@@ -182,6 +212,9 @@ def print_row(row, first):
             f"provisioning, every migration run:      {spread(row['provision_migrate'])} ms"
             f" over {len(row['provision_migrate'])}"
         )
+    dt_clone = row["dt_clone"]
+    dt_clone = f"{dt_clone * 1000:.0f} ms" if dt_clone else f"over {DT_CLONE_TIMEOUT} s"
+    print(f"django-tenants' CloneSchema of the template (one, rolled back): {dt_clone}")
     for name in MEASURED:
         print(
             f"{name:<9} p50 {spread(row['p50'][name], 1000, 1):>20} ms"
@@ -215,6 +248,9 @@ def print_json(rows):
                     round(median(row["provision_migrate"]) * 1000)
                     if row["provision_migrate"]
                     else None
+                ),
+                "django_tenants_clone_ms": (
+                    round(row["dt_clone"] * 1000) if row["dt_clone"] else None
                 ),
                 "p50_ms": {k: round(median(v) * 1000, 2) for k, v in row["p50"].items()},
                 "rps_c8": {k: round(median(v), 1) for k, v in row["rps"].items()},
