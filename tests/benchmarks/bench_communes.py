@@ -48,6 +48,9 @@ SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", f"2,200,{MANY}").split(",
 PROVISIONS = int(os.environ.get("BENCH_PROVISIONS", "5"))
 MIGRATE_PROVISIONS = int(os.environ.get("BENCH_MIGRATE_PROVISIONS", "3"))
 CLONE_JOBS = int(os.environ.get("BENCH_CLONE_JOBS", "3"))
+# Schemas a transaction: each takes ~450 locks, and the server's whole lock table holds
+# max_locks_per_transaction (64) × max_connections (100) by default, for every session.
+CLONE_BATCH = int(os.environ.get("BENCH_CLONE_BATCH", "1"))
 MEASURED = ("floor0", "floor1", "planning")
 DT_CLONE_TIMEOUT = int(os.environ.get("BENCH_DT_CLONE_TIMEOUT", "300"))  # seconds
 
@@ -62,7 +65,7 @@ def clone_up_to(bench, count):
     dump = bench.template_dump()
     first = Commune.objects.filter(schema_name__startswith="c_clone").count()
     names = [f"c_clone{first + i:05d}" for i in range(missing)]
-    batches = [names[i : i + base.CLONE_BATCH] for i in range(0, len(names), base.CLONE_BATCH)]
+    batches = [names[i : i + CLONE_BATCH] for i in range(0, len(names), CLONE_BATCH)]
 
     def replay(batch):
         script = "".join(dump.replace(base.TEMPLATE_SCHEMA, name) for name in batch)
