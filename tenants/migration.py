@@ -138,6 +138,9 @@ def get_executor(codename=None):
             tenants = list(tenants or [])
             plain = not any(self.options.get(option) for option in _NOT_A_PLAIN_PASS)
             runner = None
+            communes_pass = not self.options.get("schema_name") and tenants != [
+                get_public_schema_name()
+            ]
             if plain and _skip_enabled():
                 using = self.options.get("database", "default")
                 loader = MigrationLoader(None, ignore_no_migrations=True)
@@ -156,6 +159,11 @@ def get_executor(codename=None):
             finally:
                 if runner is not None:
                     runner.raise_failures()
+            if plain and communes_pass:
+                # The communes' pass of a whole migrate: bring the provisioning template along.
+                from tenants.schema_template import refresh_template
+
+                refresh_template(using=self.options.get("database") or "default")
 
         def _replay(self, runner, tenants, recorded, expected, loader):
             """Migrate the groups of schemas that can take the replay; return the others."""

@@ -4,6 +4,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.postgresql_backend.base import _check_schema_name
+from django_tenants.utils import schema_exists
 
 from tenants.node_cache import NodeCache
 from tenants.slugs import validate_commune_slug
@@ -56,6 +57,17 @@ class Commune(TenantMixin):
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
         communes_cache.invalidate()
+
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """A copy of the template schema when it is current, else every migration run."""
+        from tenants.schema_template import clone_template
+
+        if sync_schema and not (check_if_exists and schema_exists(self.schema_name)):
+            if clone_template(self.schema_name):
+                return True
+        return super().create_schema(
+            check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity
+        )
 
     def delete(self, *args, **kwargs):
         result = super().delete(*args, **kwargs)

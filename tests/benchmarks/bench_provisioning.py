@@ -1,6 +1,7 @@
-"""Benchmark: provisioning one commune (schema, migrations, administrator, invitation) with
-few and with many communes already present, in a scratch database. Prints figures and the
-ratio against the few-communes baseline taken in the same run.
+"""Benchmark: provisioning one commune (schema copied from the template, administrator,
+invitation: tenants/schema_template.py) with few and with many communes already present, in
+a scratch database. Prints figures and the ratio against the few-communes baseline taken in
+the same run.
 
     make bench                       # 2 then 200 communes present
     BENCH_COMMUNES=50 make bench
