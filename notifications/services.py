@@ -51,12 +51,33 @@ def queue_email(
     Nothing is sent if that transaction rolls back; once it commits, a worker is asked to send.
     A second call with the same idempotency key returns the first row.
     """
+    email = prepare_email(
+        to=to,
+        template=template,
+        context=context,
+        reply_to=reply_to,
+        idempotency_key=idempotency_key,
+    )
+    queue_prepared([email])
+    return email
+
+
+def prepare_email(
+    *,
+    to: str,
+    template: str,
+    context: dict,
+    reply_to: str = "",
+    idempotency_key: str | None = None,
+) -> OutboxEmail:
+    """queue_email in two steps, for a caller that writes under busy locks: the row rendered
+    here, not saved (or the row its idempotency key already has), then `queue_prepared`."""
     if idempotency_key:
         existing = OutboxEmail.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
     subject, body_text, body_html = render_email(template, context)
-    email = OutboxEmail.objects.create(
+    return OutboxEmail(
         to_email=to,
         reply_to=reply_to,
         subject=subject,
@@ -65,8 +86,15 @@ def queue_email(
         template=template,
         idempotency_key=idempotency_key,
     )
-    publish_on_commit(send_outbox_email, email.pk)
-    return email
+
+
+def queue_prepared(emails: list[OutboxEmail]) -> list[OutboxEmail]:
+    """Write the prepared e-mails not yet in the outbox in one insert, in the caller's
+    transaction; a worker is asked to send each once it commits."""
+    created = OutboxEmail.objects.bulk_create([email for email in emails if email.pk is None])
+    for email in created:
+        publish_on_commit(send_outbox_email, email.pk)
+    return emails
 
 
 def enqueue_delivery(outbox_id: int, schema_name: str) -> bool:

@@ -99,17 +99,19 @@ def order_lines(order):
     )
 
 
-def order_recap(order, lines=None) -> Recap:
+def order_recap(order, lines=None, prices=None) -> Recap:
     """The manual's "Récapitulatif réservations": balance, per child × meal kind the
     cancelled then ordered meals, one row per unit price with its days (as the invoice
     lists them), then what is to pay or the new balance. The credit that the household's
-    other orders awaiting payment count on is not there to spend."""
+    other orders awaiting payment count on is not there to spend. `prices`: the service's
+    (selectors.prices_of), when the caller has them."""
     lines = order_lines(order) if lines is None else lines
     groups = defaultdict(list)  # insertion order: child, meal kind, day
     for line in lines:
         groups[(line.child, line.meal_kind)].append(line)
     rows = []
-    prices = prices_of(order.service) if groups else {}
+    if prices is None:  # the caller's ServiceRules.prices, or read here
+        prices = prices_of(order.service) if groups else {}
     for (child, meal_kind), group in groups.items():
         for action in (OrderLine.Action.CANCEL, OrderLine.Action.ADD):
             by_price = defaultdict(list)

@@ -2,12 +2,13 @@
 ServiceRules of a service (calendars, prices, deadlines, capacity, closures), places taken
 and a household's reservations, loaded in bulk."""
 
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, DateField, ExpressionWrapper, Subquery
 from django.utils.translation import gettext as _
 
 from booking import calendar
@@ -26,7 +27,8 @@ from booking.models import (
     Site,
     SiteDay,
 )
-from booking.selectors.waiting import places_kept
+from booking.selectors import one_query
+from booking.selectors.waiting import places_kept_counts
 from portal.quotients import quotient_on
 
 ACTIVE = [Reservation.Status.CONFIRMED, Reservation.Status.HELD]
@@ -230,8 +232,8 @@ class ServiceRules:
         return taken[(enrolment.site_id, day)] < self.capacity(enrolment.site, day)
 
 
-def service_rules(service) -> ServiceRules:
-    months = open_months(service)
+def _closures(service) -> tuple[dict, dict]:
+    """(day → reason of a closure of every site, (site id, day) → reason of one site's)."""
     closures, site_closures = {}, {}
     for site_id, day, reason in Closure.objects.filter(service=service).values_list(
         "site_id", "day", "reason"
@@ -240,39 +242,98 @@ def service_rules(service) -> ServiceRules:
             closures[day] = reason
         else:
             site_closures[(site_id, day)] = reason
+    return closures, site_closures
+
+
+def service_rules(service) -> ServiceRules:
+    """Everything the service's rules need, read in one statement (booking/selectors/
+    one_query.py): open months, closures, school years, prices and their QF grids,
+    exceptional days, capacity overrides, meal kinds, deadlines."""
+    months_of_service = OpenMonth.objects.filter(service=service).order_by("month")
+    first = Subquery(months_of_service.values("month")[:1])
+    last = Subquery(months_of_service.reverse().values("month")[:1])
+    rows = one_query.fetch(
+        {
+            "months": months_of_service.values("month"),
+            "closures": Closure.objects.filter(service=service).values("site_id", "day", "reason"),
+            "years": SchoolYear.objects.all(),
+            "brackets": PriceBracket.objects.filter(price__meal_kind__service=service),
+            "prices": Price.objects.filter(meal_kind__service=service).order_by("-valid_from"),
+            "exceptional": ExceptionalDay.objects.filter(meal_kind__service=service).values(
+                "meal_kind_id", "day", "label"
+            ),
+            "overrides": SiteDay.objects.filter(
+                capacity__isnull=False,
+                day__gte=first,
+                day__lte=ExpressionWrapper(
+                    last + datetime.timedelta(days=31), output_field=DateField()
+                ),
+            )
+            .order_by()
+            .values("site_id", "day", "capacity"),
+            "meal_kinds": MealKind.objects.filter(service=service).order_by("position", "name"),
+            "deadlines": DeadlineRule.objects.filter(service=service),
+        }
+    )
+    closures, site_closures = {}, {}
+    for row in rows["closures"]:
+        if row["site_id"] is None:
+            closures[row["day"]] = row["reason"]
+        else:
+            site_closures[(row["site_id"], row["day"])] = row["reason"]
     holiday_weekdays = calendar.WORKING_WEEK if service.open_in_school_holidays else frozenset()
     calendars = [
         calendar.SchoolCalendar(
             year.first_day, year.last_day, year.zone, frozenset(closures), holiday_weekdays
         )
-        for year in SchoolYear.objects.all()
+        for year in rows["years"]
     ]
-    prices = prices_of(service)
+    brackets = defaultdict(list)
+    for bracket in rows["brackets"]:
+        brackets[bracket.price_id].append(bracket)
+    prices = defaultdict(list)
+    for price in rows["prices"]:
+        price.bracket_list = brackets.get(price.pk, [])
+        prices[price.meal_kind_id].append(price)
     exceptional, labels = defaultdict(list), {}
-    for meal_kind_id, day, label in ExceptionalDay.objects.filter(
-        meal_kind__service=service
-    ).values_list("meal_kind_id", "day", "label"):
-        exceptional[meal_kind_id].append(day)
-        labels[(meal_kind_id, day)] = label
-    overrides = {}
-    if months:
-        first, last = min(months), max(months) + datetime.timedelta(days=31)
-        overrides = {
-            (site_id, day): capacity
-            for site_id, day, capacity in SiteDay.objects.filter(
-                day__range=(first, last), capacity__isnull=False
-            ).values_list("site_id", "day", "capacity")
-        }
+    for row in rows["exceptional"]:
+        exceptional[row["meal_kind_id"]].append(row["day"])
+        labels[(row["meal_kind_id"], row["day"])] = row["label"]
     return ServiceRules(
         service=service,
-        months=months,
-        meal_kinds=list(MealKind.objects.filter(service=service).order_by("position", "name")),
+        months=[row["month"] for row in rows["months"]],
+        meal_kinds=rows["meal_kinds"],
         prices=prices,
         calendars=calendars,
         exceptional_days=exceptional,
-        deadlines={rule.action: rule for rule in DeadlineRule.objects.filter(service=service)},
-        capacity_overrides=overrides,
+        deadlines={rule.action: rule for rule in rows["deadlines"]},
+        capacity_overrides={
+            (row["site_id"], row["day"]): row["capacity"] for row in rows["overrides"]
+        },
         exceptional_labels=labels,
+        closures=closures,
+        site_closures=site_closures,
+    )
+
+
+def rules_under_locks(rules: ServiceRules, capacities: dict) -> ServiceRules:
+    """The rules read before the places' locks, with what those locks protect read again:
+    the closures (a closure commits under the same SiteDay locks: one query) and the locked
+    days' capacity, as the lock statement returned it (booking/services/rules.py)."""
+    closures, site_closures = _closures(rules.service)
+    overrides = dict(rules.capacity_overrides)
+    for key, capacity in capacities.items():
+        if capacity is None:
+            overrides.pop(key, None)
+        else:
+            overrides[key] = capacity
+    return dataclasses.replace(
+        rules,
+        calendars=[
+            dataclasses.replace(school_calendar, closures=frozenset(closures))
+            for school_calendar in rules.calendars
+        ],
+        capacity_overrides=overrides,
         closures=closures,
         site_closures=site_closures,
     )
@@ -306,15 +367,18 @@ def places_taken(
 ) -> Counter:
     """(site id, day) → meals reserved or held, and places the waiting list keeps for a
     family (booking/selectors/waiting.py) other than `except_household`'s own."""
-    rows = (
+    reserved = (
         Reservation.objects.filter(
             site_id__in=site_ids, day__range=(first, last), status__in=ACTIVE
         )
         .values("site_id", "day")
         .annotate(n=Count("id"))
+        .order_by()
     )
-    taken = Counter({(row["site_id"], row["day"]): row["n"] for row in rows})
-    taken.update(places_kept(site_ids, first, last, except_household))
+    kept = places_kept_counts(site_ids, first, last, except_household)
+    taken = Counter()
+    for row in reserved.union(kept, all=True):  # one statement, read under the places' locks
+        taken[(row["site_id"], row["day"])] += row["n"]
     return taken
 
 

@@ -23,13 +23,18 @@ LINE_ORDER = ("created_at", "id")  # the order of the requests, never a race
 def places_kept(site_ids, first: datetime.date, last: datetime.date, except_household=None):
     """(site id, day) → places kept by the waiting list for a family, other than
     `except_household` (its own kept place is the one it may take)."""
+    rows = places_kept_counts(site_ids, first, last, except_household)
+    return Counter({(row["site_id"], row["day"]): row["n"] for row in rows})
+
+
+def places_kept_counts(site_ids, first, last, except_household=None):
+    """places_kept's query: rows of site_id, day and n (a places_taken part)."""
     rows = WaitingRequest.objects.filter(
         site_id__in=site_ids, day__range=(first, last), status__in=HOLDING
     )
     if except_household is not None:
         rows = rows.exclude(household_id=except_household.pk)
-    rows = rows.values("site_id", "day").annotate(n=Count("id"))
-    return Counter({(row["site_id"], row["day"]): row["n"] for row in rows})
+    return rows.values("site_id", "day").annotate(n=Count("id")).order_by()
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,11 @@ def confirm_held_order(*, order, now=None) -> Confirmation:
             if reservation is not None and reservation.status == Reservation.Status.CONFIRMED:
                 reservations[line.pk] = reservation
         cancellations = [line for line in cancellations if line.pk in reservations]
-        apply_order(order, additions, cancellations, reservations, enrolments, now)
+        held = {
+            (r.child_id, r.meal_kind_id, r.day): r
+            for r in order.reservations.filter(status=Reservation.Status.HELD)
+        }
+        apply_order(order, additions, cancellations, reservations, enrolments, now, held=held)
     return Confirmation(order, additions + cancellations, dropped)
 
 

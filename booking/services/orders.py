@@ -1,5 +1,7 @@
 """Writes: the order's path from "Finaliser la commande" to "Valider" (or payment)."""
 
+from dataclasses import dataclass, field
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from booking.services.rules import (
     recheck,
 )
 from ledger import services as ledger
-from notifications.services import queue_email
+from notifications.services import prepare_email, queue_prepared
 from portal.quotients import quotients_of
 from portal.selectors import guardians_of
 from tenants.links import commune_url, current_commune
@@ -154,40 +156,21 @@ def document_lines(lines):
     ]
 
 
-def apply_order(order, additions, cancellations, reservations, enrolments, now):
-    """Reservations and ledger documents of a checked order, in the caller's transaction."""
-    held = {
-        (r.child_id, r.meal_kind_id, r.day): r
-        for r in order.reservations.filter(status=Reservation.Status.HELD)
-    }
-    for line in additions:
-        reservation = held.get((line.child_id, line.meal_kind_id, line.day))
-        if reservation is not None:
-            reservation.status = Reservation.Status.CONFIRMED
-            reservation.save(update_fields=["status"])
-        else:
-            Reservation.objects.create(
-                child=line.child,
-                meal_kind=line.meal_kind,
-                site_id=enrolments[line.child_id].site_id,
-                day=line.day,
-                status=Reservation.Status.CONFIRMED,
-                unit_price=line.unit_price,
-                order=order,
-            )
-    for line in cancellations:
-        reservation = reservations[line.pk]
-        reservation.status = Reservation.Status.CANCELLED
-        reservation.cancelled_by_order = order
-        reservation.save(update_fields=["status", "cancelled_by_order"])
-    waiting.consume_requests(household=order.household, lines=additions)
-    waiting.promote_waiting(
-        service=order.service,
-        pairs=[(reservations[line.pk].site_id, line.day) for line in cancellations],
-        now=now,
-    )
+@dataclass
+class Prepared:
+    """What a validation computes before the places' locks: the invoice (read and checked,
+    not numbered) and the confirmation e-mails (rendered, not written)."""
+
+    invoice: object = None  # ledger PreparedDocument, or None: no invoice at booking
+    emails: list = field(default_factory=list)
+
+
+def prepare_validation(order, additions, cancellations) -> Prepared:
+    """The validation's documents, for the lines as they will be applied (all of them:
+    validate_order applies every line or none)."""
+    invoice = None
     if additions and billing.invoices_at_booking(order.service):
-        ledger.issue_invoice(
+        invoice = ledger.prepare_invoice(
             household=order.household,
             service_code=order.service.code,
             lines=document_lines(additions),
@@ -195,6 +178,56 @@ def apply_order(order, additions, cancellations, reservations, enrolments, now):
             order_reference=order.reference,
             idempotency_key=f"order:{order.pk}:invoice",
         )
+    return Prepared(invoice=invoice, emails=confirmation_emails(order, additions, cancellations))
+
+
+def apply_order(
+    order, additions, cancellations, reservations, enrolments, now, *, held=None, prepared=None
+):
+    """Reservations and ledger documents of a checked order, in the caller's transaction,
+    under the places' locks: bulk writes, nothing left to read or render but the credit
+    plan of cancellations. `held`: (child, meal kind, day) → the order's held reservation
+    (a card payment's); `prepared`: prepare_validation's, computed before the locks."""
+    held = held or {}
+    confirmed = []
+    new = []
+    for line in additions:
+        reservation = held.get((line.child_id, line.meal_kind_id, line.day))
+        if reservation is not None:
+            reservation.status = Reservation.Status.CONFIRMED
+            confirmed.append(reservation.pk)
+        else:
+            new.append(
+                Reservation(
+                    child=line.child,
+                    meal_kind=line.meal_kind,
+                    site_id=enrolments[line.child_id].site_id,
+                    day=line.day,
+                    status=Reservation.Status.CONFIRMED,
+                    unit_price=line.unit_price,
+                    order=order,
+                )
+            )
+    if confirmed:
+        Reservation.objects.filter(pk__in=confirmed).update(status=Reservation.Status.CONFIRMED)
+    Reservation.objects.bulk_create(new)
+    if cancellations:
+        for line in cancellations:
+            reservations[line.pk].status = Reservation.Status.CANCELLED
+            reservations[line.pk].cancelled_by_order = order
+        Reservation.objects.filter(
+            pk__in=[reservations[line.pk].pk for line in cancellations]
+        ).update(status=Reservation.Status.CANCELLED, cancelled_by_order=order)
+    waiting.consume_requests(household=order.household, lines=additions)
+    waiting.promote_waiting(
+        service=order.service,
+        pairs=[(reservations[line.pk].site_id, line.day) for line in cancellations],
+        now=now,
+    )
+    if prepared is None:
+        prepared = prepare_validation(order, additions, cancellations)
+    if prepared.invoice is not None:
+        ledger.issue_prepared(prepared.invoice)
     plan = billing.credit_plan(
         household=order.household,
         service=order.service,
@@ -212,7 +245,7 @@ def apply_order(order, additions, cancellations, reservations, enrolments, now):
     order.status = Order.Status.VALIDATED
     order.validated_at = now
     order.save(update_fields=["status", "validated_at"])
-    queue_confirmation(order, additions, cancellations)
+    queue_prepared(prepared.emails)
 
 
 def validate_order(*, order, household, now=None, allow_debit=False) -> Order:
@@ -220,18 +253,37 @@ def validate_order(*, order, household, now=None, allow_debit=False) -> Order:
 
     Validating twice applies once. `allow_debit` lets a commune agent validate an order
     whose amount goes on the family's account.
+
+    The places' locks (SiteDay rows, shared by every family booking the same days) are
+    taken last and kept short: the rules and lines are read before any lock, the recap,
+    the household's reservations, the invoice and the e-mails under the household's lock
+    only; under the places' locks remain the lock statement, the closures and places taken,
+    and the writes (booking/services/rules.py, recheck).
     """
     now = now or timezone.now()
     with transaction.atomic():
+        rules = selectors.service_rules(order.service)
+        # A draft's lines never change (a new grid makes a new draft).
+        lines = selectors.order_lines(order)
         order = locked_order(order, household)
         if order.status == Order.Status.VALIDATED:
             return order
         ensure_open_draft(order, now)
-        lines = selectors.order_lines(order)
-        if not allow_debit and selectors.order_recap(order, lines).needs_payment:
+        if (
+            not allow_debit
+            and selectors.order_recap(order, lines, prices=rules.prices).needs_payment
+        ):
             raise PaymentRequired()
-        enrolments, additions, cancellations, reservations = recheck(order, lines, now)
-        apply_order(order, additions, cancellations, reservations, enrolments, now)
+        enrolments = {e.child_id: e for e in selectors.enrolments_of(household, order.service)}
+        additions = [line for line in lines if line.action == OrderLine.Action.ADD]
+        cancellations = [line for line in lines if line.action == OrderLine.Action.CANCEL]
+        prepared = prepare_validation(order, additions, cancellations)
+        enrolments, additions, cancellations, reservations = recheck(
+            order, lines, now, enrolments=enrolments, rules=rules
+        )
+        apply_order(
+            order, additions, cancellations, reservations, enrolments, now, prepared=prepared
+        )
     return order
 
 
@@ -276,8 +328,8 @@ def book_for_household(
         return order
 
 
-def queue_confirmation(order, additions, cancellations):
-    """The order confirmation, to every guardian of the household."""
+def confirmation_emails(order, additions, cancellations) -> list:
+    """The order confirmation to every guardian of the household, rendered (not written)."""
     by_child = {}
     for line in additions:
         by_child.setdefault(str(line.child), {"reserved": [], "cancelled": []})
@@ -294,10 +346,12 @@ def queue_confirmation(order, additions, cancellations):
             commune, "booking:planning", kwargs={"service_code": order.service.code}
         ),
     }
-    for guardian in guardians_of(order.household):
-        queue_email(
+    return [
+        prepare_email(
             to=guardian.user.email,
             template="booking/order_confirmation",
             context=context,
             idempotency_key=f"order-confirmation:{order.pk}:{guardian.user_id}",
         )
+        for guardian in guardians_of(order.household)
+    ]

@@ -4,10 +4,10 @@ locks and the re-check under them (booking/services/orders.py and holds.py share
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db import connection
 from django.utils.translation import gettext as _
 
-from booking import credit, one_meal, selectors
+from booking import one_meal, selectors
 from booking.models import DeadlineRule, Order, OrderLine, Reservation, SiteDay
 
 DRAFT_LIFETIME = datetime.timedelta(minutes=30)
@@ -73,25 +73,50 @@ def check_cancellation(rules, reservation, now, overrides_deadlines):
     return None
 
 
-def lock_site_days(pairs):
-    """Lock the (site, day) rows the order's additions need, in a fixed order so that two
-    orders never wait on each other crosswise."""
+def lock_site_days(pairs) -> dict:
+    """Lock the (site, day) rows the order's lines need, in a fixed order so that two
+    orders never wait on each other crosswise; returns (site id, day) → the capacity the
+    row overrides the site's with (None: the site's). One statement: the missing rows are
+    created (a row this transaction creates is invisible to the others, who wait on it),
+    the others locked in (site, day) order."""
     pairs = sorted(set(pairs))
     if not pairs:
-        return
-    SiteDay.objects.bulk_create(
-        [SiteDay(site_id=site_id, day=day) for site_id, day in pairs], ignore_conflicts=True
-    )
-    condition = Q()
-    for site_id, day in pairs:
-        condition |= Q(site_id=site_id, day=day)
-    list(SiteDay.objects.select_for_update().filter(condition).order_by("site_id", "day"))
+        return {}
+    table = SiteDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH wanted AS (
+                SELECT * FROM unnest(%s::bigint[], %s::date[]) AS wanted (site_id, day)
+            ), created AS (
+                INSERT INTO {table} (site_id, day) SELECT site_id, day FROM wanted
+                ON CONFLICT (site_id, day) DO NOTHING RETURNING site_id, day
+            )
+            SELECT s.site_id, s.day, s.capacity FROM {table} s
+            JOIN wanted w ON w.site_id = s.site_id AND w.day = s.day
+            ORDER BY s.site_id, s.day
+            FOR UPDATE OF s
+            """,  # noqa: S608 - the model's own table
+            [[site_id for site_id, _day in pairs], [day for _site_id, day in pairs]],
+        )
+        locked = {(site_id, day): capacity for site_id, day, capacity in cursor.fetchall()}
+    return {pair: locked.get(pair) for pair in pairs}
 
 
-def recheck(order, lines, now):
-    """Lock the places, re-check every line; returns (additions, cancellations) with the
-    enrolment of each added child. Raises OrderRefused naming each failing day."""
-    enrolments = {e.child_id: e for e in selectors.enrolments_of(order.household, order.service)}
+def recheck(order, lines, now, *, enrolments=None, rules=None):
+    """Lock the places, re-check every line; returns (enrolments by child id, additions,
+    cancellations, reservations cancelled by line id). Raises OrderRefused naming each
+    failing day.
+
+    Called under the household's lock. What that lock protects (the enrolments, the
+    household's reservations) may be given or is read before the places' locks; `rules`,
+    read before any lock, are completed under the places' locks with what those protect
+    (closures, capacities: selectors.rules_under_locks). Under the places' locks: the lock
+    statement, the closures and the places taken, then the caller's writes."""
+    if enrolments is None:
+        enrolments = {
+            e.child_id: e for e in selectors.enrolments_of(order.household, order.service)
+        }
     additions = [line for line in lines if line.action == OrderLine.Action.ADD]
     cancellations = [line for line in lines if line.action == OrderLine.Action.CANCEL]
     errors = []
@@ -100,16 +125,18 @@ def recheck(order, lines, now):
             errors.append(LineError(str(line.child), line.day, _("enfant non inscrit")))
     if errors:
         raise OrderRefused(errors)
+    days = [line.day for line in lines]
+    current = selectors.household_reservations(order.household, order.service, min(days), max(days))
     # Cancellations too: the place they free goes to the waiting list under the same locks,
     # taken together in one sorted pass (booking/services/waiting.py).
-    lock_site_days((enrolments[line.child_id].site_id, line.day) for line in lines)
-    rules = selectors.service_rules(order.service)  # after the locks: sees a closure just made
-
-    days = [line.day for line in lines]
+    capacities = lock_site_days((enrolments[line.child_id].site_id, line.day) for line in lines)
+    if rules is None:
+        rules = selectors.service_rules(order.service)  # after the locks: sees a closure just made
+    else:
+        rules = selectors.rules_under_locks(rules, capacities)
     taken = selectors.places_taken(
         {e.site_id for e in enrolments.values()}, min(days), max(days), order.household
     )
-    current = selectors.household_reservations(order.household, order.service, min(days), max(days))
     for line in additions:
         enrolment = enrolments[line.child_id]
         if (line.child_id, line.meal_kind_id, line.day) in current:
@@ -144,12 +171,12 @@ def recheck(order, lines, now):
 
 
 def locked_order(order, household) -> Order:
-    """The household's lock first (credit), then the order's row."""
-    credit.lock_household(household)
+    """The household's lock first (credit), then the order's row: one statement, its rows
+    locked in that order (FOR UPDATE OF household, order)."""
     # The order's and its household's rows only: locking the joined service row too would
     # queue every writer of the service behind it (and deadlock a closure's commit).
     return (
-        Order.objects.select_for_update(of=("self", "household"))
+        Order.objects.select_for_update(of=("household", "self"))
         .select_related("service", "household", "created_by")
         .get(pk=order.pk, household=household)
     )

@@ -17,6 +17,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -230,15 +231,13 @@ def consume_requests(*, household, lines) -> None:
     keys = {(line.child_id, line.meal_kind_id, line.day) for line in lines}
     if not keys:
         return
-    requests = WaitingRequest.objects.filter(
-        household=household,
-        child_id__in={k[0] for k in keys},
-        day__in={k[2] for k in keys},
-        status__in=OPEN,
+    # One statement whatever the lines: the family's open requests on exactly those meals.
+    meals = Q()
+    for child_id, meal_kind_id, day in sorted(keys):
+        meals |= Q(child_id=child_id, meal_kind_id=meal_kind_id, day=day)
+    WaitingRequest.objects.filter(meals, household=household, status__in=OPEN).update(
+        status=WaitingRequest.Status.BOOKED
     )
-    served = [r.pk for r in requests if (r.child_id, r.meal_kind_id, r.day) in keys]
-    if served:
-        WaitingRequest.objects.filter(pk__in=served).update(status=WaitingRequest.Status.BOOKED)
 
 
 def close_waiting_lists(*, service, targets) -> int:

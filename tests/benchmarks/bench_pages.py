@@ -17,31 +17,18 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/preau")
-server_url, base_name = base_url.rsplit("/", 1)
-BENCH_DATABASE = f"{base_name}_pages"
-os.environ["DATABASE_URL"] = f"{server_url}/{BENCH_DATABASE}"
-os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings_bench"
-os.environ["LOG_LEVEL"] = "WARNING"
-os.environ["DEBUG"] = "0"
-os.environ["SECRET_KEY"] = "bench-only-secret-key-not-for-production"  # noqa: S105
-os.environ["SECURE_SSL_REDIRECT"] = "0"
-os.environ["SECURE_COOKIES"] = "0"
-os.environ["PAYFIP_SIMULATOR_ENABLED"] = "0"
-os.environ["EMAIL_URL"] = "consolemail://"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.benchmarks import harness  # noqa: E402
+from tests.benchmarks.harness import ROOT, check, cookie_header, get, spread  # noqa: E402
+
+server_url, BENCH_DATABASE = harness.configure("pages")
 
 import django  # noqa: E402
-import psycopg  # noqa: E402
 
 PORT = int(os.environ.get("BENCH_PORT", "8600"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -61,10 +48,7 @@ LOGGED_IN = {"planning", "recap", "compte", "factures"}
 
 
 def build_database():
-    admin_url = f"{server_url}/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DATABASE}"')
+    harness.recreate_database(server_url, BENCH_DATABASE)
     django.setup()
     import datetime
 
@@ -80,42 +64,6 @@ def build_database():
     booking_demo.ENROLMENTS["Clairoix"]["Inès"] = "Élémentaire"
     call_command("migrate", verbosity=0)
     call_command("load_demo", verbosity=0)
-
-
-def start_server(log):
-    env = dict(os.environ, GUNICORN_BIND=f"127.0.0.1:{PORT}", GUNICORN_WORKERS="2")
-    env |= {"GUNICORN_THREADS": "4", "GUNICORN_ACCESS_LOG": "/dev/null"}
-    env |= {"GUNICORN_LOG_LEVEL": "warning", "GUNICORN_MAX_REQUESTS": "0"}
-    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [gunicorn, "-c", "deploy/gunicorn.conf.py", "config.wsgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if get(http.client.HTTPConnection("127.0.0.1", PORT, timeout=5), "/healthz")[0]:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise SystemExit("gunicorn did not answer within 60 s")
-
-
-def get(conn, path, headers=None):
-    conn.request("GET", path, headers=headers or {})
-    response = conn.getresponse()
-    return response.status, response.read(), response
-
-
-def cookie_header(set_cookies, jar):
-    for header in set_cookies:
-        name, value = header.split(";", 1)[0].split("=", 1)
-        jar[name.strip()] = value
-    return "; ".join(f"{name}={value}" for name, value in jar.items())
 
 
 def log_in() -> str:
@@ -158,11 +106,6 @@ def log_in() -> str:
     return cookie_header(response.headers.get_all("Set-Cookie") or [], jar)
 
 
-def check(name, status, body):
-    if status != 200:
-        raise SystemExit(f"{name}: HTTP {status}\n{body[:500]!r}")
-
-
 def serial(name, headers) -> float:
     """Median seconds of one request at concurrency 1 (one kept-alive connection)."""
     conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
@@ -178,42 +121,14 @@ def serial(name, headers) -> float:
 
 def parallel(name, headers) -> float:
     """Requests per second with CONCURRENCY clients, each on its kept-alive connection."""
-    done = [0] * CONCURRENCY
-    errors = []
-    stop_at = time.perf_counter() + PARALLEL_SECONDS
-
-    def client(index):
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-        while time.perf_counter() < stop_at:
-            status, body, _response = get(conn, PAGES[name], headers)
-            if status != 200:
-                errors.append(status)
-                return
-            done[index] += 1
-        conn.close()
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CONCURRENCY)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if errors:
-        raise SystemExit(f"{name}: HTTP {errors[0]} at c={CONCURRENCY}")
-    return sum(done) / (time.perf_counter() - started)
-
-
-def spread(values, scale=1.0, digits=2):
-    figures = (min(values), statistics.median(values), max(values))
-    low, mid, high = (value * scale for value in figures)
-    return f"{mid:.{digits}f} [{low:.{digits}f}–{high:.{digits}f}]"
+    return harness.parallel(PORT, PAGES[name], headers, PARALLEL_SECONDS, CONCURRENCY)
 
 
 def main():
     started = time.monotonic()
     build_database()
     log = open(ROOT / "var" / "bench-pages-gunicorn.log", "wb")  # noqa: SIM115
-    server = start_server(log)
+    server = harness.start_server(PORT, log)
     try:
         cookies = log_in()
         sizes = {}
@@ -232,8 +147,7 @@ def main():
                 p50[name].append(serial(name, headers))
                 rps[name].append(parallel(name, headers))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        harness.stop_server(server)
         log.close()
 
     floor0 = statistics.median(p50["floor0"])

@@ -190,7 +190,8 @@ def test_recap_and_validate_through_the_parent_pages(parent_client, canteen, bla
 
 
 def test_the_household_lock_is_taken_before_the_places(canteen_2027, blanchard):
-    """validate_order locks the household row first, then the places (SiteDay)."""
+    """validate_order locks the household row first, then the order, in one statement
+    (PostgreSQL locks a join's rows in the order of FOR UPDATE OF), then the places."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -200,6 +201,5 @@ def test_the_household_lock_is_taken_before_the_places(canteen_2027, blanchard):
     with CaptureQueriesContext(connection) as queries:
         services.validate_order(order=order, household=blanchard.household, now=NOW)
     locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
-    assert '"portal_household"' in locks[0]
-    assert '"booking_order"' in locks[1]
-    assert any('"booking_siteday"' in sql for sql in locks[2:])
+    assert 'FOR UPDATE OF "portal_household", "booking_order"' in locks[0]
+    assert any("booking_siteday" in sql for sql in locks[1:])
