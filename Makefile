@@ -1,5 +1,7 @@
 VENV ?= .venv
 PYTHON ?= python3
+# pytest-xdist workers for `make test`; 0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: install run dev test bench lint clean
 
@@ -18,7 +20,7 @@ dev: install  ## the same with Django's runserver, reloaded on every code change
 	VENV=$(VENV) PREAU_WEB=runserver bash deploy/run-demo.sh
 
 test: install  ## ruff, import contracts, migration check and the whole suite
-	VENV=$(VENV) bash deploy/test.sh $(PYTEST_ARGS)
+	VENV=$(VENV) PYTEST_WORKERS=$(PYTEST_WORKERS) bash deploy/test.sh $(PYTEST_ARGS)
 
 bench: install  ## every tests/benchmarks/bench_*.py in turn, each printing a table and a JSON line
 	VENV=$(VENV) bash -c 'source deploy/services.sh && for script in tests/benchmarks/bench_*.py; do \

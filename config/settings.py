@@ -222,6 +222,9 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # The version tokens of the in-process caches (tenants/node_cache.py: the commune by its
 # slug, the PayFiP test banner), shared by every node.
 NODE_CACHE_REDIS_URL = env.str("NODE_CACHE_REDIS_URL", default=REDIS_URL)
+# The start of every key Préau itself writes in Redis (node cache tokens, periodic locks):
+# two installations (or two test workers) on one Redis database never share them.
+REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="preau:")
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 # Publishing (notifications.publish) must not hold up a request when the broker is down:
 # one connection attempt, a short connect timeout, no publish retry. The outbox sweeper is

@@ -4,6 +4,15 @@ import os
 
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/15")
 os.environ.setdefault("SECURE_COOKIES", "0")
+# Under pytest-xdist (`make test` runs two workers), each worker (gw0, gw1, ...) has its own
+# test database (pytest-django's test_<db>_gw0, ...) and its own Redis keys: broker queues,
+# node cache tokens, periodic locks and the Treasury simulator (REDIS_KEY_PREFIX). The
+# processes a test starts inherit the environment, so a worker's Celery worker consumes its
+# own queue. Setting both prefixes by hand isolates two runs on one Redis database.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker:
+    os.environ.setdefault("CELERY_BROKER_KEY_PREFIX", f"preau-{_worker}:")
+    os.environ.setdefault("REDIS_KEY_PREFIX", f"preau-{_worker}:")
 
 from config.settings import *  # noqa: E402,F403
 
@@ -17,3 +26,6 @@ PASSWORD_HASHERS = ["config.test_hashers.FastArgon2PasswordHasher"]
 # commune (tests/tenants/test_migrate_replay.py, tests/benchmarks/bench_migrate.py).
 TENANT_APPS = [*TENANT_APPS, "tests.tenants.migtest"]  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.tenants.migtest"]  # noqa: F405
+
+# The simulator's keys under the run's own prefix too.
+PAYFIP_SIMULATOR_KEY_PREFIX = REDIS_KEY_PREFIX + PAYFIP_SIMULATOR_KEY_PREFIX  # noqa: F405

@@ -18,7 +18,6 @@ from django.conf import settings
 from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
-KEY_PREFIX = "preau:node-cache:"
 MAX_AGE = 60.0
 
 _client = None
@@ -39,7 +38,7 @@ def _redis():
 
 class NodeCache:
     def __init__(self, name: str):
-        self.key = KEY_PREFIX + name
+        self.key = f"{settings.REDIS_KEY_PREFIX}node-cache:{name}"
         self._version = None
         self._entries = {}
         self._since = 0.0

@@ -40,7 +40,7 @@ def _redis():
 def commune_lock(name: str, *, ttl: int):
     """Yields True when this run holds `name` for the current schema, False when another
     run does (the caller then skips its turn)."""
-    key = f"preau:lock:{name}:{connection.schema_name}"
+    key = f"{settings.REDIS_KEY_PREFIX}lock:{name}:{connection.schema_name}"
     if settings.PERIODIC_LOCK_REDIS_URL is None:
         with _advisory_lock(key) as held:
             yield held

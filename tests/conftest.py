@@ -15,6 +15,32 @@ TEST_COMMUNES = {
 }
 
 
+# `make test` runs the suite on two pytest-xdist workers (`-n 2 --dist loadgroup`); each has
+# its own test database and Redis keys (config/settings_test.py). The tests below share
+# something started once or named once, so each group runs on one worker, in order.
+XDIST_GROUPS = {
+    # The product started once per session (tests/e2e/conftest.py), on fixed database names.
+    "tests/e2e/": "e2e",
+    # nginx, two web nodes, two workers and a beat on one fixed database.
+    "tests/deploy/test_multinode.py": "multinode",
+    # Real processes and fault injection (a PostgreSQL restarted, a worker killed, the broker
+    # down): heavy and timed, one at a time rather than next to each other.
+    "tests/test_postgres_restart.py": "processes",
+    "tests/notifications/test_crash_delivery.py": "processes",
+    "tests/notifications/test_broker_down.py": "processes",
+    "tests/notifications/test_worker_integration.py": "processes",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for prefix, group in XDIST_GROUPS.items():
+            if item.nodeid.startswith(prefix):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.test.utils import setup_databases, teardown_databases

@@ -107,6 +107,9 @@ def cluster(tmp_path_factory):
         "DATABASE_URL": f"{server_url()}/{DB}",
         "CELERY_BROKER_URL": BROKER,
         "REDIS_URL": BROKER,
+        # Its own broker queues, node cache tokens and locks on the suite's Redis database.
+        "CELERY_BROKER_KEY_PREFIX": f"preau-multinode-{BASE_DB}:",
+        "REDIS_KEY_PREFIX": f"preau-multinode-{BASE_DB}:",
         "DEBUG": "false",
         "SECRET_KEY": "multinode-test-key-not-a-secret-0123456789-abcdefghijklmnop",
         "ALLOWED_HOSTS": "127.0.0.1",

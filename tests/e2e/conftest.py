@@ -164,8 +164,10 @@ def product(tmp_path_factory):
         "DATABASE_URL": f"{server_url()}/{TEMPLATE_DB}",
         "CELERY_BROKER_URL": BROKER,
         # The product lives through the whole session: its worker must not take the tasks
-        # the other tests (and the workers they start) publish on the same Redis database.
-        "CELERY_BROKER_KEY_PREFIX": "preau-e2e:",
+        # the other tests (and the workers they start) publish on the same Redis database,
+        # nor another checkout's (named after the database, as above).
+        "CELERY_BROKER_KEY_PREFIX": f"preau-e2e-{BASE_DB}:",
+        "REDIS_KEY_PREFIX": f"preau-e2e-{BASE_DB}:",
         "EMAIL_URL": f"eml://{mail_dir}",
         "PREAU_BASE_URL": f"http://127.0.0.1:{port}",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -62,15 +62,25 @@ def visible_text(content: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", content)).split())
 
 
+# Each word alone (a leading ".{0,60}" would retry at every character of a long page);
+# the message shows it with what surrounds it.
+ENGLISH_WORDS = [(word, re.compile(r"\b" + word + r"\b")) for word in ENGLISH]
+OBJET = re.compile(r"\bobjets?\b", re.I)
+
+
+def around(text: str, match: re.Match, before: int, after: int) -> str:
+    return text[max(0, match.start() - before) : match.end() + after]
+
+
 def problems_of(url: str, content: str) -> list[str]:
     text = visible_text(content)
     found = [
-        f"{url}: {word!r} in …{match[0]}…"
-        for word in ENGLISH
-        if (match := re.search(r".{0,60}\b" + word + r"\b.{0,20}", text))
+        f"{url}: {word!r} in …{around(text, match, 60, 20)}…"
+        for word, pattern in ENGLISH_WORDS
+        if (match := pattern.search(text))
     ]
-    if re.search(r"\bobjets?\b", text, re.I):
-        found.append(f"{url}: 'objet' in …{re.search(r'.{40}objet.{20}', text, re.I)[0]}…")
+    if match := OBJET.search(text):
+        found.append(f"{url}: 'objet' in …{around(text, match, 40, 20)}…")
     # Times, shown or in an input: "10:00", never "10:00:00".
     found += [f"{url}: time {match}" for match in SECONDS.findall(content)]
     found += [f"{url}: amount {match} without €" for match in BARE_AMOUNT.findall(text)]

@@ -71,7 +71,8 @@ def queue():
     celery_app.control.purge()
 
     def messages():
-        raw = client.lrange("celery", 0, -1)
+        prefix = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("global_keyprefix", "")
+        raw = client.lrange(prefix + "celery", 0, -1)
         return [json.loads(item)["headers"] for item in raw]
 
     yield messages
@@ -88,7 +89,7 @@ def test_periodic_work_fans_out_one_task_per_commune(clairoix, les_ageux, queue,
 
 
 def lock_key(name, schema_name):
-    return f"preau:lock:{name}:{schema_name}"
+    return f"{settings.REDIS_KEY_PREFIX}lock:{name}:{schema_name}"
 
 
 @pytest.fixture

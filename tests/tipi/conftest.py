@@ -62,7 +62,7 @@ def live(django_db_setup, django_db_blocker, settings):
         settings.PREAU_BASE_URL = url
         settings.PAYFIP_SIMULATOR_URL = url + "/simulateur-payfip"
         settings.PAYFIP_SIMULATOR_NOTIFY_DELAY = 0
-        settings.PAYFIP_SIMULATOR_KEY_PREFIX = "payfip-sim-test:"
+        settings.PAYFIP_SIMULATOR_KEY_PREFIX += "test:"
         clairoix = Commune.objects.get(slug="Clairoix")
         with schema_context(clairoix.schema_name):
             guardian = GuardianFactory(
