@@ -12,7 +12,7 @@ from booking.selectors.rules import (
     cell_key,
     household_reservations,
     open_months,
-    prices_of,
+    service_prices,
 )
 from ledger import selectors as ledger_selectors
 
@@ -109,7 +109,7 @@ def order_recap(order, lines=None) -> Recap:
     for line in lines:
         groups[(line.child, line.meal_kind)].append(line)
     rows = []
-    prices = prices_of(order.service) if groups else {}
+    prices = service_prices(order.service) if groups else {}
     for (child, meal_kind), group in groups.items():
         for action in (OrderLine.Action.CANCEL, OrderLine.Action.ADD):
             by_price = defaultdict(list)

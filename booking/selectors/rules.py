@@ -2,11 +2,13 @@
 ServiceRules of a service (calendars, prices, deadlines, capacity, closures), places taken
 and a household's reservations, loaded in bulk."""
 
+import dataclasses
 import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
@@ -230,7 +232,69 @@ class ServiceRules:
         return taken[(enrolment.site_id, day)] < self.capacity(enrolment.site, day)
 
 
+# (schema, service id, open in school holidays) → (rules token, ServiceRules without the
+# site days): this process's copy of each service's rules, shared by its threads (read only).
+_rules_cache: dict = {}
+RULES_CACHE_SIZE = 1024
+
+
+def rules_token():
+    """The token migration 0013 rewrites in every transaction that writes a table
+    `_load_rules` reads; None without its row (then nothing is cached)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT token FROM booking_rulesversion WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def service_rules(service) -> ServiceRules:
+    """The service's rules: from this process's memory while the rules token is the one
+    they were read under (one query), else read again; the site days' capacities are
+    read on each call (the booking locks insert site days, they are no rule change)."""
+    rules = _cached_rules(service)
+    return dataclasses.replace(
+        rules, service=service, capacity_overrides=capacity_overrides(rules.months)
+    )
+
+
+def service_prices(service) -> dict[int, list[Price]]:
+    """`prices_of(service)` from the same memory: one query while the rules are unchanged."""
+    return _cached_rules(service).prices
+
+
+def _cached_rules(service) -> ServiceRules:
+    """Correct under concurrency: the token is read first, then the rows, so a copy holds
+    rules at least as new as its token; a transaction sees a new token exactly when it
+    sees the new rows (its own uncommitted writes included, under a random token no
+    other transaction will ever see)."""
+    token = rules_token()
+    key = (connection.schema_name, service.pk, service.open_in_school_holidays)
+    cached = _rules_cache.get(key)
+    if token is not None and cached is not None and cached[0] == token:
+        return cached[1]
+    rules = _load_rules(service)
+    if token is not None:
+        if len(_rules_cache) >= RULES_CACHE_SIZE:
+            _rules_cache.clear()
+        _rules_cache[key] = (token, rules)
+    return rules
+
+
+def capacity_overrides(months) -> dict:
+    """(site id, day) → the capacity set for that day, over the open months."""
+    if not months:
+        return {}
+    first, last = min(months), max(months) + datetime.timedelta(days=31)
+    return {
+        (site_id, day): capacity
+        for site_id, day, capacity in SiteDay.objects.filter(
+            day__range=(first, last), capacity__isnull=False
+        ).values_list("site_id", "day", "capacity")
+    }
+
+
+def _load_rules(service) -> ServiceRules:
+    """Everything but the site days' capacities, read from the database (9 queries)."""
     months = open_months(service)
     closures, site_closures = {}, {}
     for site_id, day, reason in Closure.objects.filter(service=service).values_list(
@@ -254,15 +318,6 @@ def service_rules(service) -> ServiceRules:
     ).values_list("meal_kind_id", "day", "label"):
         exceptional[meal_kind_id].append(day)
         labels[(meal_kind_id, day)] = label
-    overrides = {}
-    if months:
-        first, last = min(months), max(months) + datetime.timedelta(days=31)
-        overrides = {
-            (site_id, day): capacity
-            for site_id, day, capacity in SiteDay.objects.filter(
-                day__range=(first, last), capacity__isnull=False
-            ).values_list("site_id", "day", "capacity")
-        }
     return ServiceRules(
         service=service,
         months=months,
@@ -271,7 +326,7 @@ def service_rules(service) -> ServiceRules:
         calendars=calendars,
         exceptional_days=exceptional,
         deadlines={rule.action: rule for rule in DeadlineRule.objects.filter(service=service)},
-        capacity_overrides=overrides,
+        capacity_overrides={},
         exceptional_labels=labels,
         closures=closures,
         site_closures=site_closures,
