@@ -39,9 +39,20 @@ USER_FIELDS = ["last_name", "first_name", "email"]
 
 def household_of_user(user) -> Household | None:
     """The household of a logged-in parent; None for anyone else (staff, strangers). Views
-    answer 404 through portal.shortcuts.household_or_404."""
-    guardian = guardian_of(user)
-    return guardian.household if guardian is not None else None
+    answer 404 through portal.shortcuts.household_or_404.
+
+    Read once per user instance: `request.user` is loaded for each request, so the view and
+    the payment banner (tipi.context_processors) share one query, never a previous
+    request's answer."""
+    household = getattr(user, "_household_of_user", _UNREAD)
+    if household is _UNREAD:
+        guardian = guardian_of(user)
+        household = guardian.household if guardian is not None else None
+        user._household_of_user = household  # on request.user's User, through its proxy
+    return household
+
+
+_UNREAD = object()
 
 
 def household_by_id(household_id: int) -> Household | None:

@@ -10,7 +10,7 @@ from django.utils.deprecation import MiddlewareMixin
 from django_tenants.middleware.subfolder import TenantSubfolderMiddleware
 from django_tenants.urlresolvers import get_subfolder_urlconf
 
-from tenants import selectors
+from tenants import node_cache, selectors
 from tenants.slugs import is_platform_segment
 
 # The parts of a commune's site its staff still read while the commune is suspended.
@@ -45,6 +45,7 @@ class CommunePrefixMiddleware(TenantSubfolderMiddleware):
 
     def process_request(self, request):
         connection.set_schema_to_public()
+        node_cache.read_tokens_for_request()  # one Redis round trip for every node cache
         segment = request.path_info.lstrip("/").split("/", 1)[0]
         if not segment or is_platform_segment(segment):
             request.tenant = None

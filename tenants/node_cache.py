@@ -6,6 +6,11 @@ token at once (this transaction's later reads, in this process, recompute) and a
 the transaction commits (another node that re-read the old row in between drops it). With
 Redis unreachable, nothing is cached: every read goes to the database. Entries older than
 MAX_AGE seconds are recomputed anyway, should an invalidation have missed Redis.
+
+A web request reads every cache's token in one MGET when it starts
+(`read_tokens_for_request`, called by the routing middleware) and forgets them when it ends
+(request_finished): the commune and the PayFiP mode cost one Redis round trip a request,
+not one each. Outside a request (tasks, shell) each read asks Redis.
 """
 
 import logging
@@ -23,6 +28,7 @@ MAX_AGE = 60.0
 _client = None
 _client_lock = threading.Lock()
 _caches = []
+_request = threading.local()  # .tokens: cache key → token read when the request started
 
 
 def _redis():
@@ -49,8 +55,11 @@ class NodeCache:
 
     def _current_entries(self) -> dict | None:
         """The entries of the version Redis holds now, or None without Redis."""
+        tokens = getattr(_request, "tokens", None)
+        version = tokens.get(self.key) if tokens else None
         try:
-            version = _redis().get(self.key)
+            if version is None:
+                version = _redis().get(self.key)
             if version is None:
                 # A fresh or flushed Redis: a new random token, never a value seen before.
                 _redis().set(self.key, uuid.uuid4().hex, nx=True)
@@ -102,10 +111,27 @@ class NodeCache:
 
     def _bump(self) -> None:
         self._version = None
+        tokens = getattr(_request, "tokens", None)
+        if tokens:
+            tokens.pop(self.key, None)  # the rest of this request reads the new token
         try:
             _redis().set(self.key, uuid.uuid4().hex)
         except redis.RedisError as error:
             logger.error("node cache %s: Redis unreachable, not invalidated (%s)", self.key, error)
+
+
+def read_tokens_for_request() -> None:
+    """Every cache's token in one round trip, for the request starting in this thread."""
+    keys = sorted({cache.key for cache in _caches})
+    try:
+        _request.tokens = dict(zip(keys, _redis().mget(keys), strict=True))
+    except redis.RedisError:
+        _request.tokens = None  # each read tries again, and says it once
+
+
+def forget_request_tokens(**_kwargs) -> None:
+    """The request ended (request_finished): later reads in this thread ask Redis."""
+    _request.tokens = None
 
 
 def clear_local_caches() -> None:

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from portal.selectors import guardian_of
+from portal.selectors import household_of_user
 from tenants.selectors import is_commune
 from tipi.selectors import is_test_mode, pending_payments_of
 
@@ -21,5 +21,5 @@ def _pending_payments(request) -> list:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
-    guardian = guardian_of(user)
-    return pending_payments_of(guardian.household) if guardian else []
+    household = household_of_user(user)  # the view's household_or_404 read it already
+    return pending_payments_of(household) if household is not None else []

@@ -319,8 +319,9 @@ def test_planning_query_count_does_not_grow_with_children_and_months(
 
     c = canteen_2027
     Enrolment.objects.filter(child=c.lea).delete()
-    # 11 for the grid, 1 for the prices' QF brackets, 2 for the waiting list (places kept,
-    # the household's requests).
+    # The service's rules in one statement (booking/selectors/one_query.py), the enrolments,
+    # the reservations, the places taken, 2 for the waiting list (places kept, the
+    # household's requests).
     with django_assert_max_num_queries(14) as one_child:
         selectors.planning_for(blanchard.household, c.service, now=NOW)
     enrol(c, c.lea, "Maternelle")

@@ -110,3 +110,46 @@ def test_an_unknown_commune_is_never_cached(db):
     for _ in range(3):
         assert Client().get("/Nulle-Part/").status_code == 404
     assert "Nulle-Part" not in selectors.communes_cache._entries
+
+
+@pytest.fixture
+def redis_calls(monkeypatch):
+    """The commands the node caches send to Redis (name of each call)."""
+    calls = []
+    client = node_cache._redis()
+
+    class Counting:
+        def __getattr__(self, name):
+            method = getattr(client, name)
+
+            def call(*args, **kwargs):
+                calls.append(name)
+                return method(*args, **kwargs)
+
+            return call
+
+    monkeypatch.setattr(node_cache, "_redis", Counting)
+    return calls
+
+
+def test_a_commune_page_asks_redis_once_for_both_caches(clairoix, parent_client, redis_calls):
+    with schema_context(clairoix.schema_name):
+        PayfipSettings.objects.create(saisie=PayfipSettings.Mode.TEST)
+    assert parent_client.get("/Clairoix/accueil/").status_code == 200  # both caches warm
+    redis_calls.clear()
+    with CaptureQueriesContext(connection) as home:
+        response = parent_client.get("/Clairoix/accueil/")
+    assert response.status_code == 200
+    assert "Mode test" in response.content.decode()  # the banner read the PayFiP mode
+    assert redis_calls == ["mget"]
+    assert not [q for q in home.captured_queries if "tenants_commune" in q["sql"]]
+
+
+def test_after_the_request_a_read_asks_redis_again(clairoix, parent_client):
+    """The tokens read when a request starts are forgotten when it ends: a change made on
+    another node since is seen by the next read in this thread."""
+    assert parent_client.get("/Clairoix/accueil/").status_code == 200
+    node_cache._redis().set(selectors.communes_cache.key, "another node's change")
+    with CaptureQueriesContext(connection) as after:
+        assert selectors.commune_by_slug("Clairoix") is not None
+    assert [q for q in after.captured_queries if "tenants_commune" in q["sql"]]
