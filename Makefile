@@ -1,7 +1,8 @@
 VENV ?= .venv
 PYTHON ?= python3
-# pytest-xdist workers for `make test`; 0 runs the suite in one process.
-PYTEST_WORKERS ?= 2
+# pytest-xdist workers for `make test` (0: one process, the default until the browser
+# suite starts under xdist, see ARCHITECTURE.md "Tests").
+PYTEST_WORKERS ?= 0
 
 .PHONY: install run dev test bench lint clean
 

@@ -11,8 +11,10 @@ os.environ.setdefault("SECURE_COOKIES", "0")
 # own queue. Setting both prefixes by hand isolates two runs on one Redis database.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker:
-    os.environ.setdefault("CELERY_BROKER_KEY_PREFIX", f"preau-{_worker}:")
-    os.environ.setdefault("REDIS_KEY_PREFIX", f"preau-{_worker}:")
+    # Named after the database too, as the browser suite's: two checkouts never share them.
+    _run = os.environ.get("DATABASE_URL", "preau").rsplit("/", 1)[-1] + "-" + _worker
+    os.environ.setdefault("CELERY_BROKER_KEY_PREFIX", f"{_run}:")
+    os.environ.setdefault("REDIS_KEY_PREFIX", f"{_run}:")
 
 from config.settings import *  # noqa: E402,F403
 

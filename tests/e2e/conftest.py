@@ -110,15 +110,17 @@ class Product:
         self.mail_dir.mkdir(parents=True)
 
     def manage(self, *args):
-        return subprocess.run(
+        result = subprocess.run(
             [sys.executable, "manage.py", *args],
             cwd=ROOT,
             env=self.env,
-            check=True,
             capture_output=True,
             text=True,
             timeout=300,
         )
+        # What went wrong is in its output: shown, not only "exit status 1".
+        assert result.returncode == 0, f"manage.py {' '.join(args)}:\n{result.stderr[-3000:]}"
+        return result
 
     def emails(self, to=None):
         messages = []
