@@ -232,16 +232,18 @@ class ServiceRules:
         return taken[(enrolment.site_id, day)] < self.capacity(enrolment.site, day)
 
 
-def _closures(service) -> tuple[dict, dict]:
+def _closures_of(service):
+    return Closure.objects.filter(service=service).values("site_id", "day", "reason")
+
+
+def _split_closures(rows) -> tuple[dict, dict]:
     """(day → reason of a closure of every site, (site id, day) → reason of one site's)."""
     closures, site_closures = {}, {}
-    for site_id, day, reason in Closure.objects.filter(service=service).values_list(
-        "site_id", "day", "reason"
-    ):
-        if site_id is None:
-            closures[day] = reason
+    for row in rows:
+        if row["site_id"] is None:
+            closures[row["day"]] = row["reason"]
         else:
-            site_closures[(site_id, day)] = reason
+            site_closures[(row["site_id"], row["day"])] = row["reason"]
     return closures, site_closures
 
 
@@ -255,7 +257,7 @@ def service_rules(service) -> ServiceRules:
     rows = one_query.fetch(
         {
             "months": months_of_service.values("month"),
-            "closures": Closure.objects.filter(service=service).values("site_id", "day", "reason"),
+            "closures": _closures_of(service),
             "years": SchoolYear.objects.all(),
             "brackets": PriceBracket.objects.filter(price__meal_kind__service=service),
             "prices": Price.objects.filter(meal_kind__service=service).order_by("-valid_from"),
@@ -275,12 +277,7 @@ def service_rules(service) -> ServiceRules:
             "deadlines": DeadlineRule.objects.filter(service=service),
         }
     )
-    closures, site_closures = {}, {}
-    for row in rows["closures"]:
-        if row["site_id"] is None:
-            closures[row["day"]] = row["reason"]
-        else:
-            site_closures[(row["site_id"], row["day"])] = row["reason"]
+    closures, site_closures = _split_closures(rows["closures"])
     holiday_weekdays = calendar.WORKING_WEEK if service.open_in_school_holidays else frozenset()
     calendars = [
         calendar.SchoolCalendar(
@@ -320,7 +317,7 @@ def rules_under_locks(rules: ServiceRules, capacities: dict) -> ServiceRules:
     """The rules read before the places' locks, with what those locks protect read again:
     the closures (a closure commits under the same SiteDay locks: one query) and the locked
     days' capacity, as the lock statement returned it (booking/services/rules.py)."""
-    closures, site_closures = _closures(rules.service)
+    closures, site_closures = _split_closures(_closures_of(rules.service))
     overrides = dict(rules.capacity_overrides)
     for key, capacity in capacities.items():
         if capacity is None:

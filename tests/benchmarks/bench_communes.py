@@ -57,7 +57,7 @@ DT_CLONE_TIMEOUT = int(os.environ.get("BENCH_DT_CLONE_TIMEOUT", "300"))  # secon
 
 def clone_up_to(bench, count):
     """bench_migrate's cloning, CLONE_JOBS psql streams at once."""
-    from tenants.models import Commune, Domain
+    from tenants.models import Commune
 
     missing = count - Commune.objects.exclude(schema_name="public").count()
     if missing <= 0:
@@ -79,19 +79,7 @@ def clone_up_to(bench, count):
 
     with ThreadPoolExecutor(CLONE_JOBS) as pool:
         list(pool.map(replay, batches))
-    communes = Commune.objects.bulk_create(
-        Commune(
-            schema_name=name,
-            name=name,
-            slug=name.removeprefix("c_").capitalize(),
-            contact_email=f"{name}@bench.test",
-            title=name,
-        )
-        for name in names
-    )
-    Domain.objects.bulk_create(
-        Domain(domain=c.slug.lower(), tenant=c, is_primary=True) for c in communes
-    )
+    base.register_clones(names)
 
 
 def provision_by_migrating(bench) -> float:

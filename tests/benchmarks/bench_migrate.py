@@ -68,6 +68,25 @@ def timed(function, *args, **kwargs) -> float:
     return time.perf_counter() - started
 
 
+def register_clones(names):
+    """The Commune and Domain rows of schemas cloned under `names` (no schema is created)."""
+    from tenants.models import Commune, Domain
+
+    communes = Commune.objects.bulk_create(
+        Commune(
+            schema_name=name,
+            name=name,
+            slug=name.removeprefix("c_").capitalize(),
+            contact_email=f"{name}@bench.test",
+            title=name,
+        )
+        for name in names
+    )
+    Domain.objects.bulk_create(
+        Domain(domain=c.slug.lower(), tenant=c, is_primary=True) for c in communes
+    )
+
+
 class Bench:
     def __init__(self):
         from django.core.management import call_command
@@ -107,7 +126,7 @@ class Bench:
 
     def clone_up_to(self, count):
         """Add communes whose schemas are copies of the template, up to `count` communes."""
-        from tenants.models import Commune, Domain
+        from tenants.models import Commune
 
         dump = self.template_dump()
         missing = count - Commune.objects.count()
@@ -120,19 +139,7 @@ class Bench:
                 error = next(filter(None, (self.clone(dump, [name]) for name in batch)), None)
             if error:
                 sys.exit(f"cloning failed: {error[-2000:]}")
-        communes = Commune.objects.bulk_create(
-            Commune(
-                schema_name=name,
-                name=name,
-                slug=name.removeprefix("c_").capitalize(),
-                contact_email=f"{name}@bench.test",
-                title=name,
-            )
-            for name in names
-        )
-        Domain.objects.bulk_create(
-            Domain(domain=c.slug.lower(), tenant=c, is_primary=True) for c in communes
-        )
+        register_clones(names)
 
     def clone(self, dump, names) -> str | None:
         """Replay the template's dump under each of `names`, in one transaction; the error."""
