@@ -1,8 +1,7 @@
 VENV ?= .venv
 PYTHON ?= python3
-# pytest-xdist workers for `make test` (0: one process, the default until the browser
-# suite starts under xdist, see ARCHITECTURE.md "Tests").
-PYTEST_WORKERS ?= 0
+# pytest-xdist workers for `make test` (0: one process; see ARCHITECTURE.md "Tests").
+PYTEST_WORKERS ?= 2
 
 .PHONY: install run dev test bench lint clean
 

@@ -21,12 +21,12 @@ fi
 # Who may import whom: the contracts of .importlinter (ARCHITECTURE.md, "Apps and who may call whom").
 "$VENV/bin/lint-imports"
 DJANGO_SETTINGS_MODULE=config.settings_test "$PY" manage.py makemigrations --check --dry-run -v0
-# PYTEST_WORKERS=2: two pytest-xdist workers (much of the suite waits on PostgreSQL,
-# Chromium and subprocesses); the groups of tests/conftest.py each stay on one worker.
-# Unset or 0: one process (the default).
-if [ "${PYTEST_WORKERS:-0}" = "0" ]; then
+# Two pytest-xdist workers by default (much of the suite waits on PostgreSQL, Chromium and
+# subprocesses); the groups of tests/conftest.py each stay on one worker.
+# PYTEST_WORKERS=0: one process.
+if [ "${PYTEST_WORKERS:-2}" = "0" ]; then
   parallel=(-p no:xdist)
 else
-  parallel=(-n "${PYTEST_WORKERS:-0}" --dist loadgroup)
+  parallel=(-n "${PYTEST_WORKERS:-2}" --dist loadgroup)
 fi
 exec "$VENV/bin/pytest" "${parallel[@]}" "$@"

@@ -39,6 +39,7 @@ def configure(suffix: str) -> tuple[str, str]:
     os.environ["PAYFIP_SIMULATOR_ENABLED"] = "0"
     os.environ["EMAIL_URL"] = "consolemail://"
     sys.path.insert(0, str(ROOT))
+    (ROOT / "var").mkdir(exist_ok=True)  # the servers' logs, absent on a fresh clone
     return server_url, database
 
 
