@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from booking import selectors, services, session
 from booking.models import Order
 from portal.shortcuts import household_or_404
+from tenants import page_cache
 
 
 def _service_or_404(code):
@@ -86,10 +87,10 @@ def apply_shortcut(planning, wanted, value, copy=False):
     return wanted
 
 
-def planning_after_buttons(household, service, wanted, post):
+def planning_after_buttons(household, service, wanted, post, reads=None):
     """The grid for a posted state, with a pressed shortcut or "Comme pour" applied (the
     no-JavaScript path; with JavaScript they act in the page and never post)."""
-    page = selectors.planning_for(household, service, wanted=wanted)
+    page = selectors.planning_for(household, service, wanted=wanted, reads=reads)
     for name, copy in (("shortcut", False), ("copy", True)):
         if wanted is not None and post.get(name):
             wanted = apply_shortcut(page, set(wanted), post[name], copy=copy)
@@ -98,11 +99,13 @@ def planning_after_buttons(household, service, wanted, post):
 
 
 @login_required
+@page_cache.cached_page
 def planning(request, service_code):
     household = household_or_404(request.user)
     service = _service_or_404(service_code)
     wanted = None
     errors = []
+    reads = None
     draft_kept = False
     if request.method == "POST":
         wanted = {key for key in request.POST if key.startswith("r-")}
@@ -115,7 +118,7 @@ def planning(request, service_code):
                     created_by=request.user,
                 )
             except services.OrderRefused as refusal:
-                errors = refusal.errors
+                errors, reads = refusal.errors, refusal.reads
             else:
                 session.remember_draft(request.session, service, order)
                 session.forget_wanted(request.session, service)
@@ -130,7 +133,7 @@ def planning(request, service_code):
         wanted = session.kept_wanted(request.session, service)
         draft_kept = True
     post = request.POST if request.method == "POST" and not errors else {}
-    page = planning_after_buttons(household, service, wanted, post)
+    page = planning_after_buttons(household, service, wanted, post, reads)
     if request.method == "POST" and "finalize" not in request.POST:
         # Without JavaScript each shortcut posts: the state shown is kept for the session,
         # so leaving the page loses nothing silently.
@@ -140,6 +143,7 @@ def planning(request, service_code):
             (cell.key for _c, _k, month in page.cells() for cell in month.cells if cell.checked),
         )
     added, cancelled = page.changes()
+    page_cache.valid_until(request, page.next_cutoff)
     return render(
         request,
         "booking/planning.html",
@@ -169,6 +173,7 @@ def current_order(request, household, service):
 
 
 @login_required
+@page_cache.cached_page
 def recap(request, service_code):
     household = household_or_404(request.user)
     service = _service_or_404(service_code)
@@ -176,6 +181,7 @@ def recap(request, service_code):
     if order.status != Order.Status.DRAFT:
         messages.info(request, _("Cette commande est déjà traitée."))
         return redirect("booking:planning", service_code=service.code)
+    page_cache.valid_until(request, order.expires_at)
     return render(
         request,
         "booking/recap.html",

@@ -222,6 +222,9 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # The version tokens of the in-process caches (tenants/node_cache.py: the commune by its
 # slug, the PayFiP test banner), shared by every node.
 NODE_CACHE_REDIS_URL = env.str("NODE_CACHE_REDIS_URL", default=REDIS_URL)
+# The parents' planning, recap and statements served again from that Redis while no write
+# has changed what they show (tenants/page_cache.py).
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 # The start of every key Préau itself writes in Redis (node cache tokens, periodic locks):
 # two installations (or two test workers) on one Redis database never share them.
 REDIS_KEY_PREFIX = env.str("REDIS_KEY_PREFIX", default="preau:")

@@ -29,5 +29,10 @@ PASSWORD_HASHERS = ["config.test_hashers.FastArgon2PasswordHasher"]
 TENANT_APPS = [*TENANT_APPS, "tests.tenants.migtest"]  # noqa: F405
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.tenants.migtest"]  # noqa: F405
 
+# The test client reads a page's `response.context`, which a page served from the cache has
+# not: the page cache is on in tests/tenants/test_page_cache.py and in the browser suite's
+# product (production settings), off for the other tests.
+PAGE_CACHE = False
+
 # The simulator's keys under the run's own prefix too.
 PAYFIP_SIMULATOR_KEY_PREFIX = REDIS_KEY_PREFIX + PAYFIP_SIMULATOR_KEY_PREFIX  # noqa: F405

@@ -10,6 +10,7 @@ from ledger import selectors, services, statement_pages
 from ledger.forms import PeriodForm, page_asked
 from ledger.invoice_actions import invoice_actions
 from portal.shortcuts import found_or_404, household_or_404
+from tenants import page_cache
 
 
 def _service_context(book, page):
@@ -62,10 +63,13 @@ def _period_page(request, book, page_name, read):
             row.pdf_url = pdf.replace(NUMBER, row.number)
         context["page"] = page
         context["page_notice"] = _page_notice(asked, page.paging)
+    # The default period ends today, and what is due is judged against today.
+    page_cache.valid_until(request, page_cache.next_midnight())
     return household, context
 
 
 @login_required
+@page_cache.cached_page
 def statement(request, service_code):
     book = found_or_404(selectors.service_book(service_code), "Unknown service")
     _household, context = _period_page(request, book, "statement", statement_pages.statement_page)
@@ -73,6 +77,7 @@ def statement(request, service_code):
 
 
 @login_required
+@page_cache.cached_page
 def documents(request, service_code):
     book = found_or_404(selectors.service_book(service_code), "Unknown service")
     household, context = _period_page(request, book, "documents", statement_pages.documents_page)

@@ -23,6 +23,7 @@ from booking.selectors.attendance import (
 from booking.selectors.grid import (
     ChildTab,
     DayCell,
+    GridReads,
     KindTab,
     MonthTab,
     OffDay,
@@ -117,6 +118,7 @@ __all__ = [
     "places_taken",
     "rules_under_locks",
     "planning_for",
+    "GridReads",
     "service_by_code",
     "service_rules",
     "site_by_id",

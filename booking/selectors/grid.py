@@ -131,6 +131,8 @@ class Planning:
     service: Service
     children: list
     rules: ServiceRules
+    # The first cut-off still to come of the days shown: the grid changes then by itself.
+    next_cutoff: datetime.datetime | None = None
 
     def cells(self):
         for child_tab in self.children:
@@ -231,21 +233,37 @@ def judge_cell(rules, enrolment, meal_kind, day, reservation, taken, now, wanted
     )
 
 
-def planning_for(household, service, now=None, wanted=None) -> Planning:
+@dataclass
+class GridReads:
+    """What a grid is made of and a draft's check already read (booking.services'
+    OrderRefused): the service's rules, the household's enrolments and reservations over the
+    open months, the places taken at its sites."""
+
+    rules: ServiceRules
+    enrolments: list
+    reservations: dict
+    taken: dict
+
+
+def planning_for(household, service, now=None, wanted=None, reads=None) -> Planning:
     """The grid: child tabs → meal kind tabs → month tabs → one cell per open day.
 
-    `wanted` (a set of cell keys) shows a posted state instead of the stored one.
+    `wanted` (a set of cell keys) shows a posted state instead of the stored one; `reads`
+    (GridReads) spares reading again what a refused draft has just read.
     """
     now = now or timezone.now()
-    rules = service_rules(service)
-    enrolments = enrolments_of(household, service)
+    rules = reads.rules if reads else service_rules(service)
+    enrolments = reads.enrolments if reads else enrolments_of(household, service)
     months = sorted(rules.months)
     if not months or not enrolments:
         return Planning(service=service, children=[], rules=rules)
     first = months[0]
     last = calendar.month_days(months[-1])[-1]
-    reservations = household_reservations(household, service, first, last)
-    taken = places_taken({e.site_id for e in enrolments}, first, last, household)
+    if reads:
+        reservations, taken = reads.reservations, reads.taken
+    else:
+        reservations = household_reservations(household, service, first, last)
+        taken = places_taken({e.site_id for e in enrolments}, first, last, household)
     # Computed once per page, shared by every child, kind and month: the days of each
     # planning group, the cut-off texts, the words of the days without a box, the labels.
     texts, off_words, days_of = CellTexts(rules), {}, {}
@@ -286,4 +304,5 @@ def planning_for(household, service, now=None, wanted=None) -> Planning:
         one_meal.make_exclusive(rules, enrolment.child_id, child_cells)
         children.append(ChildTab(enrolment.child, enrolment, kinds))
     mark_waiting(children, household_waiting(household, service, first, last))
-    return Planning(service=service, children=children, rules=rules)
+    next_cutoff = min((c for c, _t, _s in texts.by_cutoff.values() if c > now), default=None)
+    return Planning(service=service, children=children, rules=rules, next_cutoff=next_cutoff)

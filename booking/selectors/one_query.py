@@ -4,26 +4,45 @@ For the reads that run on every booking request (ServiceRules: nine tables), whe
 round trips, not the rows, are the cost."""
 
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
 
 
-def fetch(querysets: dict) -> dict[str, list]:
-    """name → the rows of each queryset, in its order, all in one statement."""
+@dataclass(frozen=True)
+class Statement:
+    """The one SELECT of several querysets, compiled: run it as often as needed (the SQL
+    names no schema, so one statement serves every commune's search path)."""
+
+    sql: str
+    params: tuple
+    querysets: dict
+
+
+def prepare(querysets: dict) -> Statement:
     parts, params = [], []
     for queryset in querysets.values():
         sql, query_params = queryset.query.sql_with_params()
         # The ORM's own SQL; its parameters are passed apart.
         parts.append(f"(SELECT coalesce(json_agg(t), '[]'::json)::text FROM ({sql}) t)")  # noqa: S608
         params.extend(query_params)
+    return Statement("SELECT " + ", ".join(parts), tuple(params), dict(querysets))
+
+
+def run(statement: Statement) -> dict[str, list]:
+    """name → the rows of each queryset, in its order, all in one statement."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
+        cursor.execute(statement.sql, statement.params)
         texts = cursor.fetchone()
     return {
         name: [_row(queryset, row) for row in json.loads(text, parse_float=Decimal)]
-        for (name, queryset), text in zip(querysets.items(), texts, strict=True)
+        for (name, queryset), text in zip(statement.querysets.items(), texts, strict=True)
     }
+
+
+def fetch(querysets: dict) -> dict[str, list]:
+    return run(prepare(querysets))
 
 
 def _row(queryset, row: dict):

@@ -7,6 +7,7 @@ import datetime
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db.models import Count, DateField, ExpressionWrapper, Subquery
 from django.utils.translation import gettext as _
@@ -232,8 +233,8 @@ class ServiceRules:
         return taken[(enrolment.site_id, day)] < self.capacity(enrolment.site, day)
 
 
-def _closures_of(service):
-    return Closure.objects.filter(service=service).values("site_id", "day", "reason")
+def _closures_of(service_id: int):
+    return Closure.objects.filter(service_id=service_id).values("site_id", "day", "reason")
 
 
 def _split_closures(rows) -> tuple[dict, dict]:
@@ -247,21 +248,23 @@ def _split_closures(rows) -> tuple[dict, dict]:
     return closures, site_closures
 
 
-def service_rules(service) -> ServiceRules:
-    """Everything the service's rules need, read in one statement (booking/selectors/
-    one_query.py): open months, closures, school years, prices and their QF grids,
-    exceptional days, capacity overrides, meal kinds, deadlines."""
-    months_of_service = OpenMonth.objects.filter(service=service).order_by("month")
+@lru_cache(maxsize=1024)
+def _rules_statement(service_id: int) -> one_query.Statement:
+    """service_rules' statement, compiled once per process and service id (compiling the
+    nine querysets cost more than running them)."""
+    months_of_service = OpenMonth.objects.filter(service_id=service_id).order_by("month")
     first = Subquery(months_of_service.values("month")[:1])
     last = Subquery(months_of_service.reverse().values("month")[:1])
-    rows = one_query.fetch(
+    return one_query.prepare(
         {
             "months": months_of_service.values("month"),
-            "closures": _closures_of(service),
+            "closures": _closures_of(service_id),
             "years": SchoolYear.objects.all(),
-            "brackets": PriceBracket.objects.filter(price__meal_kind__service=service),
-            "prices": Price.objects.filter(meal_kind__service=service).order_by("-valid_from"),
-            "exceptional": ExceptionalDay.objects.filter(meal_kind__service=service).values(
+            "brackets": PriceBracket.objects.filter(price__meal_kind__service_id=service_id),
+            "prices": Price.objects.filter(meal_kind__service_id=service_id).order_by(
+                "-valid_from"
+            ),
+            "exceptional": ExceptionalDay.objects.filter(meal_kind__service_id=service_id).values(
                 "meal_kind_id", "day", "label"
             ),
             "overrides": SiteDay.objects.filter(
@@ -273,10 +276,19 @@ def service_rules(service) -> ServiceRules:
             )
             .order_by()
             .values("site_id", "day", "capacity"),
-            "meal_kinds": MealKind.objects.filter(service=service).order_by("position", "name"),
-            "deadlines": DeadlineRule.objects.filter(service=service),
+            "meal_kinds": MealKind.objects.filter(service_id=service_id).order_by(
+                "position", "name"
+            ),
+            "deadlines": DeadlineRule.objects.filter(service_id=service_id),
         }
     )
+
+
+def service_rules(service) -> ServiceRules:
+    """Everything the service's rules need, read in one statement (booking/selectors/
+    one_query.py): open months, closures, school years, prices and their QF grids,
+    exceptional days, capacity overrides, meal kinds, deadlines."""
+    rows = one_query.run(_rules_statement(service.pk))
     closures, site_closures = _split_closures(rows["closures"])
     holiday_weekdays = calendar.WORKING_WEEK if service.open_in_school_holidays else frozenset()
     calendars = [
@@ -317,7 +329,7 @@ def rules_under_locks(rules: ServiceRules, capacities: dict) -> ServiceRules:
     """The rules read before the places' locks, with what those locks protect read again:
     the closures (a closure commits under the same SiteDay locks: one query) and the locked
     days' capacity, as the lock statement returned it (booking/services/rules.py)."""
-    closures, site_closures = _split_closures(_closures_of(rules.service))
+    closures, site_closures = _split_closures(_closures_of(rules.service.pk))
     overrides = dict(rules.capacity_overrides)
     for key, capacity in capacities.items():
         if capacity is None:

@@ -59,7 +59,8 @@ def draft_order(
     """
     now = now or timezone.now()
     rules = selectors.service_rules(service)
-    enrolments = {e.child_id: e for e in selectors.enrolments_of(household, service)}
+    enrolment_list = selectors.enrolments_of(household, service)
+    enrolments = {e.child_id: e for e in enrolment_list}
     meal_kinds = {kind.pk: kind for kind in rules.meal_kinds}
     errors, wanted = [], set()
     for key in wanted_keys:
@@ -81,7 +82,7 @@ def draft_order(
     first, last = months[0], selectors.calendar.month_days(months[-1])[-1]
     current = selectors.household_reservations(household, service, first, last)
     taken = selectors.places_taken({e.site_id for e in enrolments.values()}, first, last, household)
-    quotients = quotients_of([household.pk]).get(household.pk, [])
+    reads = selectors.GridReads(rules, enrolment_list, current, taken.copy())
 
     additions, cancellations = [], []
     for child_id, meal_kind_id, day in sorted(wanted - set(current), key=lambda w: (w[2], w)):
@@ -91,7 +92,7 @@ def draft_order(
             errors.append(LineError(str(enrolment.child), day, problem))
             continue
         taken[(enrolment.site_id, day)] += 1
-        additions.append((enrolment.child, meal_kind, day, rules.price(meal_kind, day, quotients)))
+        additions.append((enrolment.child, meal_kind, day))
     for (child_id, meal_kind_id, day), reservation in sorted(current.items()):
         if (child_id, meal_kind_id, day) in wanted or child_id not in enrolments:
             continue
@@ -100,13 +101,19 @@ def draft_order(
             continue
         cancellations.append(reservation)
     cancelled = {(r.child_id, r.meal_kind_id, r.day) for r in cancellations}
-    added = {(child.pk, meal_kind.pk, day) for child, meal_kind, day, _price in additions}
+    added = {(child.pk, meal_kind.pk, day) for child, meal_kind, day in additions}
     for child_id, day in one_meal.conflicts(set(current) - cancelled, added):
         errors.append(LineError(str(enrolments[child_id].child), day, one_meal.refusal()))
     if errors:
-        raise OrderRefused(errors)
+        raise OrderRefused(errors, reads)
     if not additions and not cancellations:
-        raise OrderRefused([LineError(service.name, None, _("aucune modification"))])
+        raise OrderRefused([LineError(service.name, None, _("aucune modification"))], reads)
+    # Priced once nothing is refused: a refusal reads no quotient.
+    quotients = quotients_of([household.pk]).get(household.pk, [])
+    additions = [
+        (child, meal_kind, day, rules.price(meal_kind, day, quotients))
+        for child, meal_kind, day in additions
+    ]
 
     order = Order.objects.create(
         household=household,

@@ -28,11 +28,13 @@ class LineError:
 
 
 class OrderRefused(Exception):
-    """Some lines cannot be applied; nothing was."""
+    """Some lines cannot be applied; nothing was. `reads`: what the check read (a
+    booking.selectors.GridReads), so that the grid shown again reads none of it twice."""
 
-    def __init__(self, errors):
+    def __init__(self, errors, reads=None):
         super().__init__("; ".join(str(error) for error in errors))
         self.errors = errors
+        self.reads = reads
 
 
 class PaymentRequired(Exception):

@@ -6,7 +6,10 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 
+from tenants import page_cache
+
 LAST_SEEN_KEY = "preau_last_seen"
+page_cache.VOLATILE_SESSION_KEYS.add(LAST_SEEN_KEY)  # a cached page does not show it
 # The last-seen time is written at most this often, not on every request.
 LAST_SEEN_RESOLUTION = 60
 

@@ -1,0 +1,209 @@
+"""Parents' pages served again from Redis while nothing they show can have changed.
+
+A page is stored with the data versions it was rendered under: one token per commune
+schema and one for the public schema, each rewritten in Redis when a transaction that wrote
+to it commits (`watch_writes`, an execute wrapper on every database connection of every
+process: web, worker, beat, commands). Any write counts except the session and login
+attempt tables and the e-mail outbox, which no cached page shows. A request serves the
+stored page only when both tokens are still those it was rendered under, it is for the same
+user, path and query, and session content, no message is waiting and its time has not
+passed (`valid_until`: the planning's next cut-off, a statement's midnight, at most
+MAX_AGE seconds). The tokens are read before anything is rendered, so a page can never be
+stored under a token newer than what it shows. The CSRF token is put in fresh on each hit.
+
+Redis unreachable: nothing is served or stored, pages are rendered as before.
+"""
+
+import datetime
+import functools
+import hashlib
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+
+from tenants import node_cache
+
+logger = logging.getLogger(__name__)
+MAX_AGE = 300  # seconds, should a write have reached the database by another road
+# Written on pages read, shown on none of the cached ones.
+UNWATCHED_TABLES = ('"django_session"', '"axes_', '"notifications_outboxemail"')
+# Statements that change nothing; anything else (WITH included) counts as a write.
+READS = ("SELECT", "SET ", "SHOW", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+# Session keys that change on their own (the idle clock): not part of the page's key.
+VOLATILE_SESSION_KEYS = {"_session_expiry"}
+CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}(")')
+CSRF_PLACEHOLDER = "__preau_csrf_token__"
+MESSAGES_COOKIE = "messages"  # django.contrib.messages' CookieStorage, under FallbackStorage
+# .read: this thread read a version since its last write's early publish (below).
+_thread = threading.local()
+
+
+def _redis():
+    return node_cache._redis()  # the node caches' connection pool
+
+
+def version_key(schema: str) -> str:
+    return f"{settings.REDIS_KEY_PREFIX}data-version:{schema}"
+
+
+# Writes --------------------------------------------------------------------------------
+
+
+def _publish(schema: str) -> None:
+    try:
+        _redis().set(version_key(schema), uuid.uuid4().hex)
+    except redis.RedisError as error:
+        logger.error("page cache: Redis unreachable, %s not invalidated (%s)", schema, error)
+
+
+@functools.cache
+def _publisher(schema: str):
+    """One callable per schema, so that a transaction registers it once."""
+    return functools.partial(_publish, schema)
+
+
+def _is_write(sql: str) -> bool:
+    head = sql.lstrip(" \t\n(")[:80]  # "(SELECT …) UNION (SELECT …)" reads too
+    if head[:9].upper().startswith(READS):
+        return False
+    return not any(table in head for table in UNWATCHED_TABLES)
+
+
+def watch_writes(execute, sql, params, many, context):
+    """Execute wrapper: a write makes its schema's pages stale when its transaction commits
+    (at once in autocommit; never if it rolls back)."""
+    result = execute(sql, params, many, context)
+    if isinstance(sql, str) and _is_write(sql):
+        db = context["connection"]
+        publish = _publisher(getattr(db, "schema_name", None) or "public")
+        if not db.in_atomic_block:
+            publish()
+            return result
+        if getattr(_thread, "read", False):
+            # This thread reads its own uncommitted writes: a page it stored earlier in the
+            # transaction is stale already. (Other threads see them at the commit's publish.)
+            _thread.read = False
+            publish()
+        current = set(db.savepoint_ids)
+        # Already registered where only a rollback of this write too could drop it.
+        if not any(func is publish and sids <= current for sids, func, _r in db.run_on_commit):
+            transaction.on_commit(publish, using=db.alias)
+    return result
+
+
+def install_write_watch(sender, connection, **kwargs):
+    """connection_created: every connection of the process watches its writes."""
+    if watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(watch_writes)
+
+
+# Reads ---------------------------------------------------------------------------------
+
+
+def valid_until(request, when: datetime.datetime | None) -> None:
+    """The view says until when its page stays true with no write (None: MAX_AGE)."""
+    if when is not None:
+        current = getattr(request, "_page_valid_until", None)
+        request._page_valid_until = when if current is None else min(current, when)
+
+
+def next_midnight() -> datetime.datetime:
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time()))
+
+
+def _entry_key(request, schema: str) -> str | None:
+    session = request.session
+    if "_messages" in session or MESSAGES_COOKIE in request.COOKIES or not session.session_key:
+        return None  # a message shows once: never served from nor into the cache
+    content = {k: v for k, v in session.items() if k not in VOLATILE_SESSION_KEYS}
+    what = [session.session_key, request.user.pk, request.get_full_path(), content]
+    digest = hashlib.blake2b(
+        json.dumps(what, sort_keys=True, default=str).encode(), digest_size=16
+    ).hexdigest()
+    return f"{settings.REDIS_KEY_PREFIX}page:{schema}:{digest}"
+
+
+def _versions(client, schema: str, entry: str) -> tuple[list, bytes | None]:
+    keys = [version_key(schema), version_key("public")]
+    _thread.read = True
+    *versions, stored = client.mget([*keys, entry])
+    for key, version in zip(keys, versions, strict=True):
+        if version is None:  # a fresh or flushed Redis: a new token, never one seen before
+            client.set(key, uuid.uuid4().hex, nx=True)
+            return None, None
+    return versions, stored
+
+
+def cached_page(view):
+    """A parent's GET page served again while its versions, session and time still hold.
+    Under @login_required: the user is known and still valid before anything is served."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        commune = getattr(request, "tenant", None)
+        if not settings.PAGE_CACHE or request.method != "GET" or commune is None:
+            return view(request, *args, **kwargs)
+        entry = _entry_key(request, commune.schema_name)
+        if entry is None:
+            return view(request, *args, **kwargs)
+        client = _redis()
+        try:
+            versions, stored = _versions(client, commune.schema_name, entry)
+        except redis.RedisError:
+            return view(request, *args, **kwargs)
+        if versions is None:
+            return view(request, *args, **kwargs)
+        if stored is not None:
+            page = json.loads(stored)
+            if page["versions"] == [v.decode() for v in versions] and time.time() < page["until"]:
+                body = page["body"].replace(CSRF_PLACEHOLDER, get_token(request))
+                return HttpResponse(body, content_type=page["type"])
+        response = view(request, *args, **kwargs)
+        _store(request, response, client, entry, versions)
+        return response
+
+    return wrapper
+
+
+def _store(request, response, client, entry, versions) -> None:
+    storage = getattr(request, "_messages", None)
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or not response.get("Content-Type", "").startswith("text/html")
+        or (storage is not None and getattr(storage, "_queued_messages", None))
+    ):
+        return
+    until = time.time() + MAX_AGE
+    when = getattr(request, "_page_valid_until", None)
+    if when is not None:
+        until = min(until, when.timestamp())
+    seconds = int(until - time.time())
+    if seconds <= 0:
+        return
+    body = CSRF_INPUT.sub(
+        lambda match: match.group(1) + CSRF_PLACEHOLDER + match.group(2),
+        response.content.decode(response.charset),
+    )
+    page = {
+        "versions": [v.decode() for v in versions],
+        "until": until,
+        "type": response["Content-Type"],
+        "body": body,
+    }
+    try:
+        client.set(entry, json.dumps(page), ex=seconds)
+    except redis.RedisError as error:
+        logger.warning("page cache: not stored (%s)", error)
