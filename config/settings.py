@@ -28,7 +28,8 @@ PREAU_BASE_URL = env.str("PREAU_BASE_URL", default="http://127.0.0.1:8000").rstr
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/preau"),
 }
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, whose connection health check is the search path's SET.
+DATABASES["default"]["ENGINE"] = "tenants.postgresql"
 # Persistent connections, checked before reuse: a PostgreSQL restart costs the next request
 # or task a reconnection, not an error (tests/test_postgres_restart.py).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
@@ -167,6 +168,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 # Sessions live in each commune's schema; the cookie is named and scoped per commune
 # (tenants.middleware.CommuneSessionMiddleware). CSRF tokens ride in a cookie named and
 # scoped the same way (CommuneCsrfCookieMiddleware), so an anonymous page stores no session.
+SESSION_ENGINE = "tenants.sessions"  # database sessions, read with one prepared statement
 SESSION_COOKIE_NAME = "preau_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
