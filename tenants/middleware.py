@@ -45,14 +45,16 @@ class CommunePrefixMiddleware(TenantSubfolderMiddleware):
 
     def process_request(self, request):
         connection.set_schema_to_public()
-        node_cache.read_tokens_for_request()  # one Redis round trip for every node cache
         segment = request.path_info.lstrip("/").split("/", 1)[0]
         if not segment or is_platform_segment(segment):
+            # No commune: a node cache this request reads asks Redis then, if at all.
+            node_cache.forget_request_tokens()
             request.tenant = None
             request.urlconf = settings.PUBLIC_SCHEMA_URLCONF
             set_urlconf(request.urlconf)
             return None
 
+        node_cache.read_tokens_for_request()  # one Redis round trip for every node cache
         commune = selectors.commune_by_slug(segment)
         if commune is None:
             commune = selectors.commune_by_slug_any_case(segment)

@@ -1,9 +1,13 @@
-"""django-tenants' PostgreSQL backend, whose connection health check is the search path.
+"""django-tenants' PostgreSQL backend, with two round trips fewer.
 
-A persistent connection is checked once per request before its first statement
-(CONN_HEALTH_CHECKS: Django sends `SELECT 1`), then django-tenants sends `SET search_path`
-for the request's commune. Here the check is that SET: one round trip instead of two, and
-a connection that fails it is closed and reopened, as with Django's check.
+- The connection's health check is the search path. A persistent connection is checked once
+  per request before its first statement (CONN_HEALTH_CHECKS: Django sends `SELECT 1`), then
+  django-tenants sends `SET search_path` for the request's commune. Here the check is that
+  SET: one round trip instead of two; a connection that fails it is closed and reopened, as
+  with Django's check.
+- A rollback forgets the search path only if it was set inside the transaction rolled back
+  (PostgreSQL then undoes the SET). django-tenants forgets it on every rollback, so a refused
+  order (its transaction rolled back) sent the SET again for its next query.
 """
 
 from django.db import Error as DatabaseError
@@ -12,6 +16,9 @@ from django_tenants.utils import quote_schema_name
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # Whether the search path in force was set inside a transaction (a rollback undoes it).
+    search_path_in_transaction = True
+
     def close_if_health_check_failed(self):
         if self.connection is None or not self.health_check_enabled or self.health_check_done:
             return
@@ -25,4 +32,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.close()
         else:
             self.search_path_set_schemas = search_paths
+            self.search_path_in_transaction = not self.autocommit
         self.health_check_done = True
+
+    def _handle_search_path(self, cursor=None):
+        before = self.search_path_set_schemas
+        in_transaction = not self.get_autocommit()
+        super()._handle_search_path(cursor)
+        if self.search_path_set_schemas is not before:  # a SET was sent (or failed)
+            self.search_path_in_transaction = in_transaction
+
+    def rollback(self):
+        kept = None if self.search_path_in_transaction else self.search_path_set_schemas
+        super().rollback()  # django-tenants forgets the search path
+        self.search_path_set_schemas = kept

@@ -153,3 +153,13 @@ def test_after_the_request_a_read_asks_redis_again(clairoix, parent_client):
     with CaptureQueriesContext(connection) as after:
         assert selectors.commune_by_slug("Clairoix") is not None
     assert [q for q in after.captured_queries if "tenants_commune" in q["sql"]]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/console/", "/api/"])
+def test_a_page_outside_any_commune_asks_the_node_caches_nothing(
+    client, clairoix, path, redis_calls
+):
+    client.get(path)  # whatever its answer: the console's login, the health check, a 404
+    redis_calls.clear()
+    client.get(path)
+    assert redis_calls == []

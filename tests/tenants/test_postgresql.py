@@ -51,3 +51,35 @@ def test_a_connection_cut_between_two_requests_is_reopened(own_connection):
     search_path, _sent = show_search_path(own_connection)
     assert search_path == "c_clairoix, public"
     assert own_connection.connection.info.backend_pid != pid
+
+
+def rolled_back(wrapper, body):
+    """What transaction.atomic does around a block that raises (a refused order), on this
+    connection (atomic() knows only the connections Django's registry holds)."""
+    wrapper.set_autocommit(False)
+    try:
+        body()
+    finally:
+        wrapper.rollback()
+        wrapper.set_autocommit(True)
+
+
+def test_a_rollback_keeps_a_search_path_set_before_its_transaction(own_connection):
+    next_request(own_connection, "c_clairoix")
+    show_search_path(own_connection)
+    rolled_back(own_connection, lambda: show_search_path(own_connection))
+    assert show_search_path(own_connection) == ("c_clairoix, public", ["SHOW search_path"])
+
+
+def test_a_rollback_forgets_a_search_path_set_inside_its_transaction(own_connection, les_ageux):
+    next_request(own_connection, "c_clairoix")
+    show_search_path(own_connection)
+
+    def switch():
+        own_connection.set_schema("c_les_ageux")
+        assert show_search_path(own_connection)[0] == "c_les_ageux, public"
+
+    rolled_back(own_connection, switch)  # PostgreSQL undoes the SET: back to Clairoix's path
+    search_path, sent = show_search_path(own_connection)
+    assert search_path == "c_les_ageux, public"
+    assert sent == ['SET search_path = "c_les_ageux","public"', "SHOW search_path"]
