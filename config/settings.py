@@ -168,7 +168,7 @@ WSGI_APPLICATION = "config.wsgi.application"
 # Sessions live in each commune's schema; the cookie is named and scoped per commune
 # (tenants.middleware.CommuneSessionMiddleware). CSRF tokens ride in a cookie named and
 # scoped the same way (CommuneCsrfCookieMiddleware), so an anonymous page stores no session.
-SESSION_ENGINE = "tenants.sessions"  # database sessions, read with one prepared statement
+SESSION_ENGINE = "portal.accounts.sessions"  # database sessions, read with their user
 SESSION_COOKIE_NAME = "preau_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

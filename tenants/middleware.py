@@ -10,7 +10,7 @@ from django.utils.deprecation import MiddlewareMixin
 from django_tenants.middleware.subfolder import TenantSubfolderMiddleware
 from django_tenants.urlresolvers import get_subfolder_urlconf
 
-from tenants import node_cache, selectors
+from tenants import node_cache, page_cache, selectors
 from tenants.slugs import is_platform_segment
 
 # The parts of a commune's site its staff still read while the commune is suspended.
@@ -54,7 +54,10 @@ class CommunePrefixMiddleware(TenantSubfolderMiddleware):
             set_urlconf(request.urlconf)
             return None
 
-        node_cache.read_tokens_for_request()  # one Redis round trip for every node cache
+        # One Redis round trip for every node cache, and for the page cache (a GET page
+        # served again needs nothing more from Redis).
+        prefetch = page_cache.prefetch_keys(request, segment, session_cookie_name)
+        prefetched = node_cache.read_tokens_for_request(prefetch)
         commune = selectors.commune_by_slug(segment)
         if commune is None:
             commune = selectors.commune_by_slug_any_case(segment)
@@ -74,6 +77,7 @@ class CommunePrefixMiddleware(TenantSubfolderMiddleware):
             else:
                 return render(request, "tenants/suspended.html", {"commune": commune}, status=503)
         connection.set_tenant(commune)
+        page_cache.keep_prefetched(request, segment, commune.schema_name, prefetch, prefetched)
         request.urlconf = commune_urlconf(commune)
         set_urlconf(request.urlconf)
         return None
@@ -85,12 +89,16 @@ class CommunePrefixMiddleware(TenantSubfolderMiddleware):
         return render(request, "404.html", {"unknown_commune": segment}, status=404)
 
 
+def session_cookie_name(schema: str) -> str:
+    return f"{settings.SESSION_COOKIE_NAME}_{schema}"
+
+
 def session_cookie_for(request) -> tuple[str, str]:
     """The session cookie's name and path: one per commune, one for the console."""
     commune = getattr(request, "tenant", None)
     if commune is None:
         return settings.SESSION_COOKIE_NAME + "_console", "/console/"
-    return f"{settings.SESSION_COOKIE_NAME}_{commune.schema_name}", f"/{commune.slug}/"
+    return session_cookie_name(commune.schema_name), f"/{commune.slug}/"
 
 
 class CommuneSessionMiddleware(SessionMiddleware):

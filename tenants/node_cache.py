@@ -120,13 +120,17 @@ class NodeCache:
             logger.error("node cache %s: Redis unreachable, not invalidated (%s)", self.key, error)
 
 
-def read_tokens_for_request() -> None:
-    """Every cache's token in one round trip, for the request starting in this thread."""
+def read_tokens_for_request(extra_keys=()) -> list | None:
+    """Every cache's token in one round trip, for the request starting in this thread; the
+    values of `extra_keys` read in the same round trip (None without Redis)."""
     keys = sorted({cache.key for cache in _caches})
     try:
-        _request.tokens = dict(zip(keys, _redis().mget(keys), strict=True))
+        tokens = _redis().mget([*keys, *extra_keys])
     except redis.RedisError:
         _request.tokens = None  # each read tries again, and says it once
+        return None
+    _request.tokens = dict(zip(keys, tokens[: len(keys)], strict=True))
+    return tokens[len(keys) :]
 
 
 def forget_request_tokens(**_kwargs) -> None:

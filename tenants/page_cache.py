@@ -6,10 +6,16 @@ to it commits (`watch_writes`, an execute wrapper on every database connection o
 process: web, worker, beat, commands). Any write counts except the session and login
 attempt tables and the e-mail outbox, which no cached page shows. A request serves the
 stored page only when both tokens are still those it was rendered under, it is for the same
-user, path and query, and session content, no message is waiting and its time has not
-passed (`valid_until`: the planning's next cut-off, a statement's midnight, at most
-MAX_AGE seconds). The tokens are read before anything is rendered, so a page can never be
-stored under a token newer than what it shows. The CSRF token is put in fresh on each hit.
+session key, path and query (the entry's key), the same user and session content (`who`,
+checked in the entry), no message is waiting and its time has not passed (`valid_until`:
+the planning's next cut-off, a statement's midnight, at most MAX_AGE seconds). The tokens
+are read before anything is rendered, so a page can never be stored under a token newer
+than what it shows. The CSRF token is put in fresh on each hit.
+
+The tokens and the entry are read with the node caches' tokens, in the routing middleware's
+one MGET (`prefetch_keys`, under the schema the slug had in this process's last request;
+`keep_prefetched` once the commune is known): a page served again costs one Redis round
+trip. Otherwise (first request of a process, a POST) the decorator reads them itself.
 
 Redis unreachable: nothing is served or stored, pages are rendered as before.
 """
@@ -122,20 +128,28 @@ def next_midnight() -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time()))
 
 
-def _entry_key(request, schema: str) -> str | None:
-    session = request.session
-    if "_messages" in session or MESSAGES_COOKIE in request.COOKIES or not session.session_key:
-        return None  # a message shows once: never served from nor into the cache
-    content = {k: v for k, v in session.items() if k not in VOLATILE_SESSION_KEYS}
-    what = [session.session_key, request.user.pk, request.get_full_path(), content]
-    digest = hashlib.blake2b(
-        json.dumps(what, sort_keys=True, default=str).encode(), digest_size=16
-    ).hexdigest()
+def _entry_key(schema: str, session_key: str, path: str) -> str:
+    digest = hashlib.blake2b(f"{session_key} {path}".encode(), digest_size=16).hexdigest()
     return f"{settings.REDIS_KEY_PREFIX}page:{schema}:{digest}"
 
 
+def _who(request) -> str | None:
+    """The user and the session's content a stored page was rendered for; None: this
+    request is never served from nor into the cache (a message shows once)."""
+    session = request.session
+    if "_messages" in session or MESSAGES_COOKIE in request.COOKIES or not session.session_key:
+        return None
+    content = {k: v for k, v in session.items() if k not in VOLATILE_SESSION_KEYS}
+    what = json.dumps([request.user.pk, content], sort_keys=True, default=str).encode()
+    return hashlib.blake2b(what, digest_size=16).hexdigest()
+
+
+def _version_keys(schema: str) -> list[str]:
+    return [version_key(schema), version_key("public")]
+
+
 def _versions(client, schema: str, entry: str) -> tuple[list, bytes | None]:
-    keys = [version_key(schema), version_key("public")]
+    keys = _version_keys(schema)
     _thread.read = True
     *versions, stored = client.mget([*keys, entry])
     for key, version in zip(keys, versions, strict=True):
@@ -143,6 +157,31 @@ def _versions(client, schema: str, entry: str) -> tuple[list, bytes | None]:
             client.set(key, uuid.uuid4().hex, nx=True)
             return None, None
     return versions, stored
+
+
+# Read with the routing middleware's round trip ------------------------------------------
+
+_schema_of_slug: dict[str, str] = {}  # as the last request of this process found it
+
+
+def prefetch_keys(request, slug: str, cookie_name) -> list[str]:
+    """For a GET with a session cookie: the versions and the entry this page would read,
+    under the schema `slug` had last time, to be read with the node caches' tokens."""
+    schema = _schema_of_slug.get(slug)
+    if not settings.PAGE_CACHE or request.method != "GET" or schema is None:
+        return []
+    session_key = request.COOKIES.get(cookie_name(schema))
+    if not session_key:
+        return []
+    _thread.read = True
+    return [*_version_keys(schema), _entry_key(schema, session_key, request.get_full_path())]
+
+
+def keep_prefetched(request, slug: str, schema: str, keys: list[str], values) -> None:
+    """After routing: what was read for the commune the slug turned out to be."""
+    _schema_of_slug[slug] = schema
+    if keys and values is not None and keys[0] == version_key(schema) and None not in values[:2]:
+        request._page_prefetched = (keys[2], values[:2], values[2])
 
 
 def cached_page(view):
@@ -154,29 +193,39 @@ def cached_page(view):
         commune = getattr(request, "tenant", None)
         if not settings.PAGE_CACHE or request.method != "GET" or commune is None:
             return view(request, *args, **kwargs)
-        entry = _entry_key(request, commune.schema_name)
-        if entry is None:
+        who = _who(request)
+        if who is None:
             return view(request, *args, **kwargs)
+        schema = commune.schema_name
+        entry = _entry_key(schema, request.session.session_key, request.get_full_path())
         client = _redis()
-        try:
-            versions, stored = _versions(client, commune.schema_name, entry)
-        except redis.RedisError:
-            return view(request, *args, **kwargs)
-        if versions is None:
-            return view(request, *args, **kwargs)
+        prefetched = getattr(request, "_page_prefetched", None)
+        if prefetched is not None and prefetched[0] == entry:
+            versions, stored = prefetched[1], prefetched[2]
+        else:
+            try:
+                versions, stored = _versions(client, schema, entry)
+            except redis.RedisError:
+                return view(request, *args, **kwargs)
+            if versions is None:
+                return view(request, *args, **kwargs)
         if stored is not None:
             page = json.loads(stored)
-            if page["versions"] == [v.decode() for v in versions] and time.time() < page["until"]:
+            if (
+                page["who"] == who
+                and page["versions"] == [v.decode() for v in versions]
+                and time.time() < page["until"]
+            ):
                 body = page["body"].replace(CSRF_PLACEHOLDER, get_token(request))
                 return HttpResponse(body, content_type=page["type"])
         response = view(request, *args, **kwargs)
-        _store(request, response, client, entry, versions)
+        _store(request, response, client, entry, versions, who)
         return response
 
     return wrapper
 
 
-def _store(request, response, client, entry, versions) -> None:
+def _store(request, response, client, entry, versions, who) -> None:
     storage = getattr(request, "_messages", None)
     if (
         response.status_code != 200
@@ -198,6 +247,7 @@ def _store(request, response, client, entry, versions) -> None:
         response.content.decode(response.charset),
     )
     page = {
+        "who": who,
         "versions": [v.decode() for v in versions],
         "until": until,
         "type": response["Content-Type"],

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import connection
 
+from portal.accounts import sessions
+
 
 @functools.cache
 def _user_statement() -> tuple[str, list[str]]:
@@ -18,12 +20,16 @@ class EmailBackend(ModelBackend):
     """Django's backend; the manager's natural key already ignores the e-mail's case."""
 
     def get_user(self, user_id):
-        sql, attnames = _user_statement()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [user_id])
-            row = cursor.fetchone()
-        if row is None:
-            return None
+        taken = sessions.take_user_row(user_id)  # read with the session, in its statement
+        if taken is not None:
+            attnames, row = taken
+        else:
+            sql, attnames = _user_statement()
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [user_id])
+                row = cursor.fetchone()
+            if row is None:
+                return None
         user = get_user_model().from_db(connection.alias, attnames, row)
         return user if self.user_can_authenticate(user) else None
 

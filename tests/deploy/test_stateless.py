@@ -10,10 +10,10 @@ from django.db import models
 
 
 def test_sessions_are_stored_in_the_database():
-    # Django's database store; tenants.sessions only reads its row with a prepared statement.
+    # Django's database store; portal.accounts.sessions reads its row (and user) its own way.
     store = import_module(settings.SESSION_ENGINE).SessionStore
     assert issubclass(store, db.SessionStore)
-    assert store.save is db.SessionStore.save and store.delete is db.SessionStore.delete
+    assert store.delete is db.SessionStore.delete and store.create is db.SessionStore.create
     # CSRF tokens ride in the browser's per-commune cookie (no session row for anonymous
     # pages): nothing on a node either, any node checks them.
     assert settings.CSRF_USE_SESSIONS is False

@@ -10,9 +10,9 @@ from django_tenants.utils import schema_context
 from tenants import node_cache, selectors, services
 from tipi.models import PayfipSettings
 
-# The parent's home page: the search path, the session, the user, the guardian, the
+# The parent's home page: the search path, the session with its user, the guardian, the
 # services and the children.
-HOME_QUERIES = 6
+HOME_QUERIES = 5
 
 
 @pytest.fixture
@@ -110,26 +110,6 @@ def test_an_unknown_commune_is_never_cached(db):
     for _ in range(3):
         assert Client().get("/Nulle-Part/").status_code == 404
     assert "Nulle-Part" not in selectors.communes_cache._entries
-
-
-@pytest.fixture
-def redis_calls(monkeypatch):
-    """The commands the node caches send to Redis (name of each call)."""
-    calls = []
-    client = node_cache._redis()
-
-    class Counting:
-        def __getattr__(self, name):
-            method = getattr(client, name)
-
-            def call(*args, **kwargs):
-                calls.append(name)
-                return method(*args, **kwargs)
-
-            return call
-
-    monkeypatch.setattr(node_cache, "_redis", Counting)
-    return calls
 
 
 def test_a_commune_page_asks_redis_once_for_both_caches(clairoix, parent_client, redis_calls):

@@ -16,6 +16,7 @@ from redis.retry import Retry
 
 from booking.models import Reservation
 from ledger import services as ledger_services
+from portal.accounts.sessions import SessionStore
 from tenants import node_cache, page_cache
 from tests.booking.pages import PLANNING, RECAP
 from tests.factories import PASSWORD
@@ -53,8 +54,8 @@ def test_a_page_seen_again_is_served_from_the_cache_with_a_fresh_working_token(
     with CaptureQueriesContext(connection) as hit:
         again = client.get(PLANNING)
     assert again.context is None  # served from Redis
-    # The commune's search path, the session and the user: nothing of the page itself.
-    assert len(hit.captured_queries) == 3, [q["sql"][:60] for q in hit.captured_queries]
+    # The commune's search path, the session with its user: nothing of the page itself.
+    assert len(hit.captured_queries) == 2, [q["sql"][:60] for q in hit.captured_queries]
     tokens = (TOKEN.findall(first.content.decode()), TOKEN.findall(again.content.decode()))
     assert tokens[0] and len(tokens[0]) == len(tokens[1]) and tokens[0] != tokens[1]
     assert TOKEN.sub("", first.content.decode()) == TOKEN.sub("", again.content.decode())
@@ -177,3 +178,23 @@ def test_without_redis_pages_are_rendered_each_time(parent_client, canteen, monk
     for _ in range(2):
         response = parent_client.get(STATEMENT)
         assert response.status_code == 200 and response.context is not None
+
+
+def test_a_page_served_again_asks_redis_once(parent_client, canteen, redis_calls):
+    assert parent_client.get(STATEMENT).context is not None  # rendered and stored
+    redis_calls.clear()
+    assert parent_client.get(STATEMENT).context is None  # served again
+    # The routing middleware's MGET brought the node caches' tokens, the data versions
+    # and the page: nothing else.
+    assert redis_calls == ["mget"]
+
+
+def test_a_session_whose_content_changed_is_not_served_the_former_page(parent_client, canteen):
+    assert parent_client.get(STATEMENT).context is not None
+    assert parent_client.get(STATEMENT).context is None
+    key = parent_client.cookies["preau_session_c_clairoix"].value
+    session = SessionStore(session_key=key)
+    session["preau_test_marker"] = "changed"  # as a draft order put in the session
+    session.save()
+    assert parent_client.get(STATEMENT).context is not None  # rendered for the new content
+    assert parent_client.get(STATEMENT).context is None

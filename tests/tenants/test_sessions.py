@@ -55,34 +55,3 @@ def test_csrf_token_of_one_commune_is_refused_by_the_other(clairoix, les_ageux):
     token = page.context["csrf_token"]
     assert client.post("/Clairoix/", {"csrfmiddlewaretoken": token}).status_code == 200
     assert client.post("/Les-Ageux/", {"csrfmiddlewaretoken": token}).status_code == 403
-
-
-def test_an_expired_session_row_is_anonymous(parent_client, blanchard):
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-
-    assert parent_client.get("/Clairoix/accueil/").status_code == 200
-    key = parent_client.cookies[CLAIROIX_COOKIE].value
-    Session.objects.filter(session_key=key).update(expire_date=timezone.now())
-    response = parent_client.get("/Clairoix/accueil/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/Clairoix/?next=")
-
-
-def test_a_parent_deactivated_or_deleted_is_logged_out_at_the_next_request(
-    client, parent_client, blanchard
-):
-    page = parent_client.get("/Clairoix/accueil/").content.decode()
-    assert "Bonjour Bertrand" in page  # the user's row as the ORM gives it
-    user = blanchard.user
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    assert parent_client.get("/Clairoix/accueil/").status_code == 302
-
-    user.is_active = True
-    user.save(update_fields=["is_active"])
-    login(client, "Clairoix", user.email)
-    assert client.get("/Clairoix/accueil/").status_code == 200
-    blanchard.user.guardian.delete()
-    user.delete()
-    assert client.get("/Clairoix/accueil/").status_code == 302
