@@ -212,7 +212,7 @@ def cached_page(view):
         if stored is not None:
             page = json.loads(stored)
             if (
-                page["who"] == who
+                page.get("who") == who  # an entry of the former format: rendered again
                 and page["versions"] == [v.decode() for v in versions]
                 and time.time() < page["until"]
             ):

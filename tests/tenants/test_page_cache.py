@@ -1,6 +1,7 @@
 """The parents' pages served again from Redis (tenants/page_cache.py): never stale, never
 another family's, never a message twice, always with a CSRF token that works."""
 
+import json
 import re
 from decimal import Decimal
 from types import SimpleNamespace
@@ -198,3 +199,15 @@ def test_a_session_whose_content_changed_is_not_served_the_former_page(parent_cl
     session.save()
     assert parent_client.get(STATEMENT).context is not None  # rendered for the new content
     assert parent_client.get(STATEMENT).context is None
+
+
+def test_an_entry_stored_by_the_former_version_is_rendered_again(parent_client, canteen):
+    """A rolling deploy: entries without the user and session check ("who") are not served."""
+    assert parent_client.get(STATEMENT).context is not None
+    key = parent_client.cookies["preau_session_c_clairoix"].value
+    entry = page_cache._entry_key("c_clairoix", key, STATEMENT)
+    page = json.loads(node_cache._redis().get(entry))
+    del page["who"]
+    node_cache._redis().set(entry, json.dumps(page), ex=60)
+    response = parent_client.get(STATEMENT)
+    assert response.status_code == 200 and response.context is not None
