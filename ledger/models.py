@@ -201,7 +201,10 @@ class Document(models.Model):
                 name="ledger_document_payment_mode_only_on_payments",
             ),
         ]
-        indexes = [models.Index(fields=["account", "issued_at"], name="ledger_doc_account_date")]
+        # Consultation factures reads a page newest first (issued_at, id): in this index's order.
+        indexes = [
+            models.Index(fields=["account", "issued_at", "id"], name="ledger_doc_account_date_id")
+        ]
 
     def __str__(self):
         return self.number

@@ -37,11 +37,15 @@ _server, _base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5
 )
 os.environ["BENCH_DATABASE"] = f"{_base}_bench_communes"
 os.environ.setdefault("BENCH_PORT", "8616")  # not bench_pages' port
+# The planning page rendered at each request, not served again from the page cache: what
+# the number of communes could slow down is the page's queries (gunicorn inherits this).
+os.environ["PAGE_CACHE"] = "false"
 
 # bench_pages sets the production-like environment of its gunicorn (settings_bench, DEBUG
 # off); bench_migrate then points DATABASE_URL at this bench's database.
 from tests.benchmarks import bench_pages as pages  # noqa: E402, I001
 from tests.benchmarks import bench_migrate as base  # noqa: E402
+from tests.benchmarks import harness  # noqa: E402
 
 MANY = int(os.environ.get("BENCH_COMMUNES", "1000"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", f"2,200,{MANY}").split(",")]
@@ -123,7 +127,7 @@ def django_tenants_clone() -> float | None:
 
 def measure_pages() -> dict:
     log = open(ROOT / "var" / "bench-communes-gunicorn.log", "ab")  # noqa: SIM115
-    server = pages.start_server(log)
+    server = harness.start_server(pages.PORT, log)
     try:
         cookies = pages.log_in()
         for name in MEASURED:  # warm every worker and thread
