@@ -20,11 +20,9 @@ class EmailBackend(ModelBackend):
     """Django's backend; the manager's natural key already ignores the e-mail's case."""
 
     def get_user(self, user_id):
-        taken = sessions.take_user_row(user_id)  # read with the session, in its statement
-        if taken is not None:
-            attnames, row = taken
-        else:
-            sql, attnames = _user_statement()
+        sql, attnames = _user_statement()
+        row = sessions.take_user_row(user_id)  # read with the session, in its statement
+        if row is None:
             with connection.cursor() as cursor:
                 cursor.execute(sql, [user_id])
                 row = cursor.fetchone()

@@ -24,8 +24,9 @@ _taken = threading.local()  # .row: (schema, user id, the user's values) of this
 
 
 @functools.cache
-def _statements() -> tuple[str, str, list[str]]:
-    """The session row alone; the session row with one user's; the user's field names."""
+def _statements() -> tuple[str, str]:
+    """The session row alone; the session row with one user's (its concrete fields, in the
+    order of EmailBackend's own SELECT)."""
     quote = connection.ops.quote_name
     session = db.SessionStore.get_model_class()._meta.db_table
     user = get_user_model()._meta
@@ -37,21 +38,21 @@ def _statements() -> tuple[str, str, list[str]]:
         f"SELECT s.session_data, s.expire_date, {columns} FROM {quote(session)} s"  # noqa: S608
         f" LEFT JOIN {quote(user.db_table)} u ON u.{quote(user.pk.column)} = %s{where}"
     )
-    return alone, joined, [field.attname for field in fields]
+    return alone, joined
 
 
-def take_user_row(user_id) -> tuple[list[str], tuple] | None:
+def take_user_row(user_id) -> tuple | None:
     """The user row read with this thread's last session, once, if it is `user_id`'s."""
     row, _taken.row = getattr(_taken, "row", None), None
     if row is None or row[0] != connection.schema_name or row[1] != user_id:
         return None
-    return _statements()[2], row[2]
+    return row[2]
 
 
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
         _taken.row = None
-        alone, joined, attnames = _statements()
+        alone, joined = _statements()
         schema = connection.schema_name
         hint = _hints.get((schema, self.session_key))
         now = timezone.now()

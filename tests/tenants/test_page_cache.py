@@ -21,6 +21,7 @@ from portal.accounts.sessions import SessionStore
 from tenants import node_cache, page_cache
 from tests.booking.pages import PLANNING, RECAP
 from tests.factories import PASSWORD
+from tests.tenants.test_sessions import CLAIROIX_COOKIE
 
 STATEMENT = "/Clairoix/reservations/cant/compte/"
 DOCUMENTS = "/Clairoix/reservations/cant/factures/"
@@ -193,7 +194,7 @@ def test_a_page_served_again_asks_redis_once(parent_client, canteen, redis_calls
 def test_a_session_whose_content_changed_is_not_served_the_former_page(parent_client, canteen):
     assert parent_client.get(STATEMENT).context is not None
     assert parent_client.get(STATEMENT).context is None
-    key = parent_client.cookies["preau_session_c_clairoix"].value
+    key = parent_client.cookies[CLAIROIX_COOKIE].value
     session = SessionStore(session_key=key)
     session["preau_test_marker"] = "changed"  # as a draft order put in the session
     session.save()
@@ -204,7 +205,7 @@ def test_a_session_whose_content_changed_is_not_served_the_former_page(parent_cl
 def test_an_entry_stored_by_the_former_version_is_rendered_again(parent_client, canteen):
     """A rolling deploy: entries without the user and session check ("who") are not served."""
     assert parent_client.get(STATEMENT).context is not None
-    key = parent_client.cookies["preau_session_c_clairoix"].value
+    key = parent_client.cookies[CLAIROIX_COOKIE].value
     entry = page_cache._entry_key("c_clairoix", key, STATEMENT)
     page = json.loads(node_cache._redis().get(entry))
     del page["who"]
