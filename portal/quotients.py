@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from portal.journal import record_staff_action
 from portal.models import Guardian, Household, QuotientFamilial
+from tenants.prepared import prepared
 
 SET_ACTION = "portal.quotient_set"
 IMPORT_ACTION = "portal.quotient_import"
@@ -43,9 +44,14 @@ _SOURCES = {
 def quotients_of(household_ids) -> dict[int, list[QuotientFamilial]]:
     """Every QF of these households in one query, newest start first."""
     found = defaultdict(list)
-    for quotient in QuotientFamilial.objects.filter(household_id__in=list(household_ids)):
+    for quotient in _quotients.fetch(household_ids=sorted(household_ids)):
         found[quotient.household_id].append(quotient)
     return found
+
+
+@prepared
+def _quotients(household_ids):
+    return QuotientFamilial.objects.filter(household_id__in=household_ids)
 
 
 def quotient_on(quotients, day: datetime.date) -> Decimal | None:

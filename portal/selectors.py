@@ -15,6 +15,7 @@ from portal.models import (
     HealthDeclaration,
     Household,
 )
+from tenants.prepared import prepared
 
 # "Vos coordonnées": the household's address block, then the other people to contact.
 ADDRESS_FIELDS = [
@@ -71,7 +72,12 @@ def child_named(first_name: str) -> Child | None:
 
 
 def guardian_of(user) -> Guardian | None:
-    return Guardian.objects.select_related("household").filter(user=user).first()
+    return _guardian_of_user.first(user_id=user.pk)
+
+
+@prepared
+def _guardian_of_user(user_id):
+    return Guardian.objects.select_related("household").filter(user_id=user_id)[:1]
 
 
 def children_of(household: Household):

@@ -15,6 +15,7 @@ from booking.selectors.rules import (
     prices_of,
 )
 from ledger import selectors as ledger_selectors
+from tenants.prepared import prepared
 
 # The order's states, for the apps that follow an order (tipi) without reading booking.models.
 OrderStatus = Order.Status
@@ -163,9 +164,14 @@ def wanted_keys_of_draft(order) -> set[str]:
 
 def orders_awaiting_payment(household) -> list[Order]:
     """The household's orders whose places are held while a card payment is pending."""
-    return list(
+    return _orders_awaiting_payment.fetch(household_id=household.pk)
+
+
+@prepared
+def _orders_awaiting_payment(household_id):
+    return (
         Order.objects.select_related("service", "household", "created_by")
-        .filter(household=household, status=Order.Status.AWAITING_PAYMENT)
+        .filter(household_id=household_id, status=Order.Status.AWAITING_PAYMENT)
         .order_by("created_at")
     )
 

@@ -31,6 +31,7 @@ from booking.models import (
 from booking.selectors import one_query
 from booking.selectors.waiting import places_kept_counts
 from portal.quotients import quotient_on
+from tenants.prepared import prepared
 
 ACTIVE = [Reservation.Status.CONFIRMED, Reservation.Status.HELD]
 
@@ -87,7 +88,12 @@ def active_services():
 
 
 def service_by_code(code: str) -> Service | None:
-    return Service.objects.filter(code=code, is_active=True).first()
+    return _active_service.first(code=code)
+
+
+@prepared
+def _active_service(code):
+    return Service.objects.filter(code=code, is_active=True).order_by("pk")[:1]
 
 
 def sites():
@@ -376,6 +382,20 @@ def places_taken(
 ) -> Counter:
     """(site id, day) → meals reserved or held, and places the waiting list keeps for a
     family (booking/selectors/waiting.py) other than `except_household`'s own."""
+    taken = Counter()
+    rows = _places_taken.fetch(
+        site_ids=sorted(site_ids),
+        first=first,
+        last=last,
+        household_id=except_household.pk if except_household is not None else 0,
+    )
+    for row in rows:  # one statement, read under the places' locks
+        taken[(row["site_id"], row["day"])] += row["n"]
+    return taken
+
+
+@prepared
+def _places_taken(site_ids, first, last, household_id):
     reserved = (
         Reservation.objects.filter(
             site_id__in=site_ids, day__range=(first, last), status__in=ACTIVE
@@ -384,16 +404,18 @@ def places_taken(
         .annotate(n=Count("id"))
         .order_by()
     )
-    kept = places_kept_counts(site_ids, first, last, except_household)
-    taken = Counter()
-    for row in reserved.union(kept, all=True):  # one statement, read under the places' locks
-        taken[(row["site_id"], row["day"])] += row["n"]
-    return taken
+    # household id 0 (no household) excludes nobody.
+    return reserved.union(places_kept_counts(site_ids, first, last, household_id), all=True)
 
 
 def enrolments_of(household, service):
-    return list(
-        Enrolment.objects.filter(child__household=household, service=service)
+    return _enrolments.fetch(household_id=household.pk, service_id=service.pk)
+
+
+@prepared
+def _enrolments(household_id, service_id):
+    return (
+        Enrolment.objects.filter(child__household_id=household_id, service_id=service_id)
         .select_related("child", "site", "planning_group")
         .order_by("child__birth_date", "child__first_name")
     )
@@ -401,15 +423,20 @@ def enrolments_of(household, service):
 
 def household_reservations(household, service, first, last) -> dict:
     """(child id, meal kind id, day) → active reservation."""
-    return {
-        (r.child_id, r.meal_kind_id, r.day): r
-        for r in Reservation.objects.filter(
-            child__household=household,
-            meal_kind__service=service,
-            day__range=(first, last),
-            status__in=ACTIVE,
-        )
-    }
+    rows = _household_reservations.fetch(
+        household_id=household.pk, service_id=service.pk, first=first, last=last
+    )
+    return {(r.child_id, r.meal_kind_id, r.day): r for r in rows}
+
+
+@prepared
+def _household_reservations(household_id, service_id, first, last):
+    return Reservation.objects.filter(
+        child__household_id=household_id,
+        meal_kind__service_id=service_id,
+        day__range=(first, last),
+        status__in=ACTIVE,
+    )
 
 
 def closed_words(reason: str) -> str:

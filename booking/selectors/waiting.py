@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking.models import WaitingRequest
+from tenants.prepared import prepared
 
 IN_LINE = [WaitingRequest.Status.WAITING]
 # A freed place kept for a family (prepaid) or being booked for it (post-paid): it counts
@@ -23,18 +24,29 @@ LINE_ORDER = ("created_at", "id")  # the order of the requests, never a race
 def places_kept(site_ids, first: datetime.date, last: datetime.date, except_household=None):
     """(site id, day) → places kept by the waiting list for a family, other than
     `except_household` (its own kept place is the one it may take)."""
-    rows = places_kept_counts(site_ids, first, last, except_household)
+    except_id = except_household.pk if except_household is not None else None
+    rows = places_kept_counts(site_ids, first, last, except_id)
     return Counter({(row["site_id"], row["day"]): row["n"] for row in rows})
 
 
-def places_kept_counts(site_ids, first, last, except_household=None):
+def places_kept_counts(site_ids, first, last, except_household_id=None):
     """places_kept's query: rows of site_id, day and n (a places_taken part)."""
     rows = WaitingRequest.objects.filter(
         site_id__in=site_ids, day__range=(first, last), status__in=HOLDING
     )
-    if except_household is not None:
-        rows = rows.exclude(household_id=except_household.pk)
+    if except_household_id is not None:
+        rows = rows.exclude(household_id=except_household_id)
     return rows.values("site_id", "day").annotate(n=Count("id")).order_by()
+
+
+@prepared
+def _open_requests(household_id, service_id, first, last):
+    return WaitingRequest.objects.filter(
+        household_id=household_id,
+        meal_kind__service_id=service_id,
+        day__range=(first, last),
+        status__in=OPEN,
+    )
 
 
 @dataclass(frozen=True)
@@ -48,13 +60,8 @@ class HouseholdWaiting:
 def household_waiting(household, service, first, last) -> HouseholdWaiting:
     """Two queries whatever the number of requests: the household's, then the requests
     ahead of them on the same site-days."""
-    mine = list(
-        WaitingRequest.objects.filter(
-            household=household,
-            meal_kind__service=service,
-            day__range=(first, last),
-            status__in=OPEN,
-        )
+    mine = _open_requests.fetch(
+        household_id=household.pk, service_id=service.pk, first=first, last=last
     )
     ranks, kept = {}, {}
     waiting = [r for r in mine if r.status == WaitingRequest.Status.WAITING]

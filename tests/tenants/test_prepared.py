@@ -1,0 +1,128 @@
+"""tenants.prepared: a queryset compiled once gives, for any values, what the ORM gives."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import schema_context
+
+from portal.models import Child, Guardian
+from tenants.prepared import Prepared, prepared
+from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
+
+
+def guardians_of(household_id):
+    return Guardian.objects.select_related("household", "user").filter(household_id=household_id)
+
+
+def children_born(household_ids, since):
+    return Child.objects.filter(household_id__in=household_ids, birth_date__gte=since).order_by(
+        "birth_date", "first_name"
+    )
+
+
+def counts(household_ids):
+    born = Child.objects.filter(household_id__in=household_ids)
+    named = Child.objects.filter(household_id__in=household_ids, first_name="Léa")
+    by_household = born.values("household_id").annotate(n=Count("id")).order_by()
+    return by_household.union(named.values("household_id").annotate(n=Count("id")), all=True)
+
+
+@pytest.fixture
+def families(in_clairoix):
+    households = [HouseholdFactory(name=name) for name in ("ALPHA", "BETA", "GAMMA")]
+    for index, household in enumerate(households):
+        GuardianFactory(household=household)
+        for day, name in enumerate(["Léa", "Maxime", "Zoé"][: index + 1]):
+            ChildFactory(
+                household=household, first_name=name, birth_date=datetime.date(2018, 1, 1 + day)
+            )
+    return households
+
+
+@pytest.fixture
+def compilations(monkeypatch):
+    """How many times the ORM compiles a SELECT (its as_sql), counted around the real one."""
+    calls = []
+    original = SQLCompiler.as_sql
+
+    def counted(self, *args, **kwargs):
+        calls.append(self.query.model.__name__)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return calls
+
+
+def test_the_rows_are_the_orms_for_every_value(families, compilations):
+    statement = Prepared(children_born)
+    since = datetime.date(2018, 1, 2)
+    for ids in ([families[0].pk], [families[1].pk, families[2].pk], [families[2].pk]):
+        expected = list(children_born(ids, since))
+        compilations.clear()
+        got = statement.fetch(household_ids=ids, since=since)
+        assert [(c.pk, c.first_name, c.birth_date) for c in got] == [
+            (c.pk, c.first_name, c.birth_date) for c in expected
+        ]
+    # Each list length is its own statement (two here), compiled once.
+    statement.fetch(household_ids=[families[2].pk], since=datetime.date(2000, 1, 1))
+    statement.fetch(household_ids=[families[0].pk, families[1].pk], since=since)
+    assert compilations == []
+    assert (
+        len(statement.fetch(household_ids=[families[2].pk], since=datetime.date(2000, 1, 1))) == 3
+    )
+
+
+def test_related_objects_come_in_the_same_statement(families, django_assert_num_queries):
+    statement = Prepared(guardians_of)
+    statement.fetch(household_id=families[0].pk)  # compiled
+    email = Guardian.objects.select_related("user").get(household=families[1]).user.email
+    with django_assert_num_queries(1):
+        (guardian,) = statement.fetch(household_id=families[1].pk)
+        assert (guardian.household.name, guardian.user.email) == ("BETA", email)
+
+
+def test_values_annotations_and_a_union(families):
+    statement = Prepared(counts)
+    ids = [household.pk for household in families]
+    got = sorted((row["household_id"], row["n"]) for row in statement.fetch(household_ids=ids))
+    expected = sorted((row["household_id"], row["n"]) for row in counts(ids))
+    assert (
+        got == expected == sorted([(ids[0], 1), (ids[1], 2), (ids[2], 3)] + [(i, 1) for i in ids])
+    )
+
+
+def test_an_empty_list_gives_no_rows_and_no_query(families, django_assert_num_queries):
+    statement = Prepared(children_born)
+    with django_assert_num_queries(0):
+        assert statement.fetch(household_ids=[], since=datetime.date(2018, 1, 1)) == []
+
+
+def test_one_statement_serves_each_communes_search_path(families, les_ageux):
+    statement = Prepared(guardians_of)
+    household_id = families[0].pk
+    assert [g.household.name for g in statement.fetch(household_id=household_id)] == ["ALPHA"]
+    with schema_context(les_ageux.schema_name):
+        other = HouseholdFactory(name="AILLEURS")
+        GuardianFactory(household=other)
+        with CaptureQueriesContext(connection) as queries:
+            rows = statement.fetch(household_id=other.pk)
+        assert [g.household.name for g in rows] == ["AILLEURS"]
+        assert "c_" not in queries.captured_queries[-1]["sql"]  # no schema in the SQL
+
+
+def test_a_value_a_lookup_transforms_is_refused_when_prepared(in_clairoix):
+    @prepared
+    def named_like(text):
+        return Child.objects.filter(first_name__icontains=text)
+
+    with pytest.raises(ValueError, match="did not reach the SQL as given"):
+        named_like.fetch(text="léa")
+
+
+def test_first_is_none_without_rows(in_clairoix):
+    statement = Prepared(lambda household_id: guardians_of(household_id)[:1])
+    assert statement.first(household_id=0) is None
