@@ -22,6 +22,7 @@ from django.db.models import Sum
 
 from booking.models import Order
 from portal import services as portal_services
+from tenants.compiled import compiled_query
 
 ZERO = Decimal("0.00")
 
@@ -37,16 +38,26 @@ def lock_household(household) -> None:
 
 def reserved_by_other_orders(order) -> Decimal:
     """Credit the household's other orders awaiting payment count on, for this service."""
-    total = (
+    rows = _reserved_by_others.fetch(
+        household_id=order.household_id, service_id=order.service_id, order_id=order.pk
+    )
+    total = rows[0]["total"] if rows else None
+    return ZERO if total is None else total
+
+
+@compiled_query
+def _reserved_by_others(household_id, service_id, order_id):
+    return (
         Order.objects.filter(
-            household_id=order.household_id,
-            service_id=order.service_id,
+            household_id=household_id,
+            service_id=service_id,
             status=Order.Status.AWAITING_PAYMENT,
         )
-        .exclude(pk=order.pk)
-        .aggregate(total=Sum("reserved_credit"))["total"]
+        .exclude(pk=order_id)
+        .order_by()
+        .values("household_id")
+        .annotate(total=Sum("reserved_credit"))
     )
-    return ZERO if total is None else total
 
 
 def credit_to_reserve(recap) -> Decimal:

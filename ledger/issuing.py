@@ -20,7 +20,6 @@ from ledger.models import (
     Document,
     LedgerSettings,
     Line,
-    ServiceBook,
 )
 from ledger.money import euros
 from ledger.numbering import allocate_number, format_number, give_back_numbers
@@ -28,6 +27,7 @@ from ledger.payers import payer_name
 from ledger.tasks import render_document_pdf
 from notifications.publish import publish_on_commit
 from portal import selectors as portal_selectors
+from tenants.compiled import compiled_query
 from tenants.links import current_commune
 
 
@@ -36,19 +36,33 @@ class IdempotencyConflict(ValueError):
 
 
 def ledger_settings() -> LedgerSettings:
-    settings_row = LedgerSettings.objects.order_by("pk").first()
+    settings_row = _settings_row.first()
     if settings_row is None:
         settings_row, _created = LedgerSettings.objects.get_or_create(pk=1)
     return settings_row
 
 
-def _existing(idempotency_key, kind, household):
-    document = (
-        PROXY_BY_KIND[kind]
-        ._base_manager.select_related("account")
-        .filter(idempotency_key=idempotency_key)
-        .first()
+@compiled_query
+def _settings_row():
+    return LedgerSettings.objects.order_by("pk")[:1]
+
+
+def _by_key(proxy):
+    """The document of an idempotency key, as the kind's proxy (compiled once per kind)."""
+    return compiled_query(
+        lambda key: (
+            proxy._base_manager.select_related("account")
+            .filter(idempotency_key=key)
+            .order_by("pk")[:1]
+        )
     )
+
+
+_BY_KEY = {kind: _by_key(proxy) for kind, proxy in PROXY_BY_KIND.items()}
+
+
+def _existing(idempotency_key, kind, household):
+    document = _BY_KEY[kind].first(key=idempotency_key)
     if document is not None and (
         document.kind != kind or document.account.household_id != household.pk
     ):
@@ -109,7 +123,7 @@ def _snapshot(
 def _clean_lines(household, lines) -> list[Line]:
     if not lines:
         raise ValidationError(_("Une facture ou un avoir a au moins une ligne."))
-    own_children = set(portal_selectors.children_of(household).values_list("pk", flat=True))
+    own_children = portal_selectors.child_ids_of(household)
     rows = []
     for position, line in enumerate(lines, start=1):
         if line.child_id not in own_children:
@@ -215,7 +229,7 @@ def prepare(
     existing = _existing(idempotency_key, kind, household)
     if existing is not None:
         return PreparedDocument(kind, household, idempotency_key, existing=existing)
-    book = ServiceBook.objects.filter(code=service_code).first()
+    book = selectors.service_book(service_code)
     if book is None:
         raise ValidationError(_("Service inconnu : %(code)s") % {"code": service_code})
     rows = _clean_lines(household, lines) if kind != Document.Kind.PAYMENT else []
@@ -230,7 +244,9 @@ def prepare(
     ):
         raise ValidationError(_("L'avoir doit corriger une facture du même foyer."))
     issued_at = issued_at or timezone.now()
-    account, _created = Account.objects.get_or_create(household=household, service=book)
+    account = _account.first(household_id=household.pk, book_id=book.pk)
+    if account is None:
+        account, _created = Account.objects.get_or_create(household=household, service=book)
     return PreparedDocument(
         kind=kind,
         household=household,
@@ -250,6 +266,11 @@ def prepare(
             **extra,
         },
     )
+
+
+@compiled_query
+def _account(household_id, book_id):
+    return Account.objects.filter(household_id=household_id, service_id=book_id)[:1]
 
 
 def issue(prepared: PreparedDocument) -> Document:

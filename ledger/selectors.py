@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ledger.models import Account, Document, Invoice, Line, ServiceBook
 from portal import selectors as portal_selectors
+from tenants.compiled import compiled_query
 
 ZERO = Decimal("0.00")
 # What list pages never show: the printed header and the observations.
@@ -52,14 +53,24 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def service_book(service_code: str) -> ServiceBook | None:
-    return ServiceBook.objects.filter(code=service_code).first()
+    return _service_book.first(code=service_code)
+
+
+@compiled_query
+def _service_book(code):
+    return ServiceBook.objects.filter(code=code).order_by("pk")[:1]
 
 
 def account_of(household, service_code: str) -> Account | None:
+    return _account_of.first(household_id=household.pk, code=service_code)
+
+
+@compiled_query
+def _account_of(household_id, code):
     return (
         Account.objects.select_related("service")
-        .filter(household=household, service__code=service_code)
-        .first()
+        .filter(household_id=household_id, service__code=code)
+        .order_by("pk")[:1]
     )
 
 
@@ -67,14 +78,19 @@ def payer_of(*, household, service_code: str):
     """The guardian a service's invoices are addressed to (the "payeur" the commune marked),
     else the household's first guardian; None for a household without guardian. The
     invoice, its PDF and the PayFiP ticket's e-mail use it (also for batch invoicing)."""
-    account = (
-        Account.objects.select_related("payer__user")
-        .filter(household=household, service__code=service_code, payer__isnull=False)
-        .first()
-    )
+    account = _account_with_payer.first(household_id=household.pk, code=service_code)
     if account is not None and account.payer.household_id == household.pk:
         return account.payer
-    return portal_selectors.guardians_of(household).first()
+    return portal_selectors.first_guardian(household)
+
+
+@compiled_query
+def _account_with_payer(household_id, code):
+    return (
+        Account.objects.select_related("payer__user")
+        .filter(household_id=household_id, service__code=code, payer__isnull=False)
+        .order_by("pk")[:1]
+    )
 
 
 def payers_of(household) -> dict[str, object]:
@@ -119,8 +135,21 @@ def _balance_before(account: Account | None, before: datetime.datetime) -> Decim
 
 def balance(household, service_code: str, at=None) -> Decimal:
     """credits − debits of the household's account for the service, up to `at` included
-    (a date: its whole day; None: now). Positive = in the family's favour."""
-    return _balance_before(account_of(household, service_code), _instant(at))
+    (a date: its whole day; None: now). Positive = in the family's favour. One statement."""
+    rows = _balance.fetch(household_id=household.pk, code=service_code, before=_instant(at))
+    return rows[0]["balance"] if rows else ZERO
+
+
+@compiled_query
+def _balance(household_id, code, before):
+    return (
+        Document.objects.filter(
+            account__household_id=household_id, account__service__code=code, issued_at__lt=before
+        )
+        .order_by()
+        .values("account_id")
+        .annotate(balance=_signed_sum())
+    )
 
 
 @dataclass

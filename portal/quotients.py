@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from portal.journal import record_staff_action
 from portal.models import Guardian, Household, QuotientFamilial
-from tenants.prepared import prepared
+from tenants.compiled import compiled_query
 
 SET_ACTION = "portal.quotient_set"
 IMPORT_ACTION = "portal.quotient_import"
@@ -49,7 +49,7 @@ def quotients_of(household_ids) -> dict[int, list[QuotientFamilial]]:
     return found
 
 
-@prepared
+@compiled_query
 def _quotients(household_ids):
     return QuotientFamilial.objects.filter(household_id__in=household_ids)
 

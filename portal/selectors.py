@@ -15,7 +15,7 @@ from portal.models import (
     HealthDeclaration,
     Household,
 )
-from tenants.prepared import prepared
+from tenants.compiled import compiled_query
 
 # "Vos coordonnées": the household's address block, then the other people to contact.
 ADDRESS_FIELDS = [
@@ -75,7 +75,7 @@ def guardian_of(user) -> Guardian | None:
     return _guardian_of_user.first(user_id=user.pk)
 
 
-@prepared
+@compiled_query
 def _guardian_of_user(user_id):
     return Guardian.objects.select_related("household").filter(user_id=user_id)[:1]
 
@@ -86,6 +86,33 @@ def children_of(household: Household):
 
 def guardians_of(household: Household):
     return Guardian.objects.filter(household=household).select_related("user").order_by("rank")
+
+
+def guardian_list(household: Household) -> list[Guardian]:
+    """guardians_of's rows (a statement compiled once: every validation reads them)."""
+    return _guardians.fetch(household_id=household.pk)
+
+
+def first_guardian(household: Household) -> Guardian | None:
+    return _guardians.first(household_id=household.pk)
+
+
+@compiled_query
+def _guardians(household_id):
+    return (
+        Guardian.objects.filter(household_id=household_id)
+        .select_related("user")
+        .order_by("rank", "pk")
+    )
+
+
+def child_ids_of(household: Household) -> set[int]:
+    return set(_child_ids.fetch(household_id=household.pk))
+
+
+@compiled_query
+def _child_ids(household_id):
+    return Child.objects.filter(household_id=household_id).values_list("pk", flat=True)
 
 
 def count_households() -> int:

@@ -15,7 +15,7 @@ from booking.selectors.rules import (
     prices_of,
 )
 from ledger import selectors as ledger_selectors
-from tenants.prepared import prepared
+from tenants.compiled import compiled_query
 
 # The order's states, for the apps that follow an order (tipi) without reading booking.models.
 OrderStatus = Order.Status
@@ -93,8 +93,13 @@ class Recap:
 
 
 def order_lines(order):
-    return list(
-        OrderLine.objects.filter(order=order)
+    return _order_lines.fetch(order_id=order.pk)
+
+
+@compiled_query
+def _order_lines(order_id):
+    return (
+        OrderLine.objects.filter(order_id=order_id)
         .select_related("child", "meal_kind")
         .order_by("child__birth_date", "child__first_name", "meal_kind__position", "day")
     )
@@ -167,7 +172,7 @@ def orders_awaiting_payment(household) -> list[Order]:
     return _orders_awaiting_payment.fetch(household_id=household.pk)
 
 
-@prepared
+@compiled_query
 def _orders_awaiting_payment(household_id):
     return (
         Order.objects.select_related("service", "household", "created_by")
@@ -177,8 +182,19 @@ def _orders_awaiting_payment(household_id):
 
 
 def order_of_household(household, order_id) -> Order | None:
+    try:  # a session's or a form's value: digits, or nothing found
+        order_id = int(order_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < order_id < 2**63:
+        return None
+    return _order_of_household.first(household_id=household.pk, order_id=order_id)
+
+
+@compiled_query
+def _order_of_household(household_id, order_id):
     return (
         Order.objects.select_related("service", "household", "created_by")
-        .filter(household=household, pk=order_id)
-        .first()
+        .filter(household_id=household_id, pk=order_id)
+        .order_by("-created_at")[:1]
     )

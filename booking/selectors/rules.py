@@ -31,7 +31,7 @@ from booking.models import (
 from booking.selectors import one_query
 from booking.selectors.waiting import places_kept_counts
 from portal.quotients import quotient_on
-from tenants.prepared import prepared
+from tenants.compiled import compiled_query
 
 ACTIVE = [Reservation.Status.CONFIRMED, Reservation.Status.HELD]
 
@@ -91,7 +91,7 @@ def service_by_code(code: str) -> Service | None:
     return _active_service.first(code=code)
 
 
-@prepared
+@compiled_query
 def _active_service(code):
     return Service.objects.filter(code=code, is_active=True).order_by("pk")[:1]
 
@@ -243,6 +243,9 @@ def _closures_of(service_id: int):
     return Closure.objects.filter(service_id=service_id).values("site_id", "day", "reason")
 
 
+_closures = compiled_query(_closures_of)
+
+
 def _split_closures(rows) -> tuple[dict, dict]:
     """(day → reason of a closure of every site, (site id, day) → reason of one site's)."""
     closures, site_closures = {}, {}
@@ -335,7 +338,7 @@ def rules_under_locks(rules: ServiceRules, capacities: dict) -> ServiceRules:
     """The rules read before the places' locks, with what those locks protect read again:
     the closures (a closure commits under the same SiteDay locks: one query) and the locked
     days' capacity, as the lock statement returned it (booking/services/rules.py)."""
-    closures, site_closures = _split_closures(_closures_of(rules.service.pk))
+    closures, site_closures = _split_closures(_closures.fetch(service_id=rules.service.pk))
     overrides = dict(rules.capacity_overrides)
     for key, capacity in capacities.items():
         if capacity is None:
@@ -394,7 +397,7 @@ def places_taken(
     return taken
 
 
-@prepared
+@compiled_query
 def _places_taken(site_ids, first, last, household_id):
     reserved = (
         Reservation.objects.filter(
@@ -412,7 +415,7 @@ def enrolments_of(household, service):
     return _enrolments.fetch(household_id=household.pk, service_id=service.pk)
 
 
-@prepared
+@compiled_query
 def _enrolments(household_id, service_id):
     return (
         Enrolment.objects.filter(child__household_id=household_id, service_id=service_id)
@@ -429,7 +432,7 @@ def household_reservations(household, service, first, last) -> dict:
     return {(r.child_id, r.meal_kind_id, r.day): r for r in rows}
 
 
-@prepared
+@compiled_query
 def _household_reservations(household_id, service_id, first, last):
     return Reservation.objects.filter(
         child__household_id=household_id,

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from booking.models import WaitingRequest
-from tenants.prepared import prepared
+from tenants.compiled import compiled_query
 
 IN_LINE = [WaitingRequest.Status.WAITING]
 # A freed place kept for a family (prepaid) or being booked for it (post-paid): it counts
@@ -39,7 +39,7 @@ def places_kept_counts(site_ids, first, last, except_household_id=None):
     return rows.values("site_id", "day").annotate(n=Count("id")).order_by()
 
 
-@prepared
+@compiled_query
 def _open_requests(household_id, service_id, first, last):
     return WaitingRequest.objects.filter(
         household_id=household_id,

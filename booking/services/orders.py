@@ -24,7 +24,7 @@ from booking.services.rules import (
 from ledger import services as ledger
 from notifications.services import prepare_email, queue_prepared
 from portal.quotients import quotients_of
-from portal.selectors import guardians_of
+from portal.selectors import guardian_list
 from tenants.links import commune_url, current_commune
 
 
@@ -360,5 +360,5 @@ def confirmation_emails(order, additions, cancellations) -> list:
             context=context,
             idempotency_key=f"order-confirmation:{order.pk}:{guardian.user_id}",
         )
-        for guardian in guardians_of(order.household)
+        for guardian in guardian_list(order.household)
     ]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from booking import one_meal, selectors
 from booking.models import DeadlineRule, Order, OrderLine, Reservation, SiteDay
+from tenants.compiled import compiled_query
 
 DRAFT_LIFETIME = datetime.timedelta(minutes=30)
 # PayFiP's payment page lives 15 minutes; the places stay held a little longer.
@@ -175,12 +176,21 @@ def recheck(order, lines, now, *, enrolments=None, rules=None):
 def locked_order(order, household) -> Order:
     """The household's lock first (credit), then the order's row: one statement, its rows
     locked in that order (FOR UPDATE OF household, order)."""
+    locked = _locked_order.first(order_id=order.pk, household_id=household.pk)
+    if locked is None:
+        raise Order.DoesNotExist("No such order in this household.")
+    return locked
+
+
+@compiled_query
+def _locked_order(order_id, household_id):
     # The order's and its household's rows only: locking the joined service row too would
     # queue every writer of the service behind it (and deadlock a closure's commit).
     return (
         Order.objects.select_for_update(of=("household", "self"))
         .select_related("service", "household", "created_by")
-        .get(pk=order.pk, household=household)
+        .filter(pk=order_id, household_id=household_id)
+        .order_by()
     )
 
 

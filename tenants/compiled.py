@@ -2,7 +2,7 @@
 
 On a parent's request, building and compiling the ORM's querysets cost more than the
 statements themselves (a third of the opening rush's time in the ORM, ~1 ms per queryset).
-`prepared(build)` calls `build` once, with stand-in values for its keyword arguments,
+`compiled_query(build)` calls `build` once, with stand-in values for its keyword arguments,
 compiles the queryset it returns and remembers where each stand-in landed in the
 statement's parameters; `.fetch(**values)` then runs that SQL with the real values, and
 the ORM's own iterable turns the rows into what the queryset would have given (model
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.transaction import TransactionManagementError
 
 _BASE_INT = -987_650_000  # no query of ours holds such a constant
 _BASE_DAY = datetime.date(1, 1, 1)
@@ -60,7 +61,7 @@ class _Compiled:
     slots: tuple  # per parameter: (argument name, list index or None) or ("", constant)
 
 
-class Prepared:
+class CompiledQuery:
     def __init__(self, build: Callable[..., QuerySet]):
         self.build = build
         self._compiled: dict[tuple, _Compiled] = {}
@@ -85,6 +86,8 @@ class Prepared:
         )
         run = copy.copy(compiled.compiler)
         run.connection = connections[compiled.queryset.db]  # this thread's connection
+        if compiled.queryset.query.select_for_update and run.connection.get_autocommit():
+            raise TransactionManagementError("select_for_update outside of a transaction.")
         run.as_sql = lambda *args, **kwargs: (compiled.sql, params)
         queryset = compiled.queryset._chain()
         # This clone only (a queryset chained from it is never run through here).
@@ -134,6 +137,6 @@ class Prepared:
         return _Compiled(queryset, compiler, sql, tuple(slots))
 
 
-def prepared(build: Callable[..., QuerySet]) -> Prepared:
+def compiled_query(build: Callable[..., QuerySet]) -> CompiledQuery:
     """Decorator: `build(**arguments) -> QuerySet`, compiled on first use."""
-    return Prepared(build)
+    return CompiledQuery(build)

@@ -1,4 +1,4 @@
-"""tenants.prepared: a queryset compiled once gives, for any values, what the ORM gives."""
+"""tenants.compiled: a queryset compiled once gives, for any values, what the ORM gives."""
 
 import datetime
 
@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from portal.models import Child, Guardian
-from tenants.prepared import Prepared, prepared
+from tenants.compiled import CompiledQuery, compiled_query
 from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
 
 
@@ -58,7 +58,7 @@ def compilations(monkeypatch):
 
 
 def test_the_rows_are_the_orms_for_every_value(families, compilations):
-    statement = Prepared(children_born)
+    statement = CompiledQuery(children_born)
     since = datetime.date(2018, 1, 2)
     for ids in ([families[0].pk], [families[1].pk, families[2].pk], [families[2].pk]):
         expected = list(children_born(ids, since))
@@ -77,7 +77,7 @@ def test_the_rows_are_the_orms_for_every_value(families, compilations):
 
 
 def test_related_objects_come_in_the_same_statement(families, django_assert_num_queries):
-    statement = Prepared(guardians_of)
+    statement = CompiledQuery(guardians_of)
     statement.fetch(household_id=families[0].pk)  # compiled
     email = Guardian.objects.select_related("user").get(household=families[1]).user.email
     with django_assert_num_queries(1):
@@ -86,7 +86,7 @@ def test_related_objects_come_in_the_same_statement(families, django_assert_num_
 
 
 def test_values_annotations_and_a_union(families):
-    statement = Prepared(counts)
+    statement = CompiledQuery(counts)
     ids = [household.pk for household in families]
     got = sorted((row["household_id"], row["n"]) for row in statement.fetch(household_ids=ids))
     expected = sorted((row["household_id"], row["n"]) for row in counts(ids))
@@ -96,13 +96,13 @@ def test_values_annotations_and_a_union(families):
 
 
 def test_an_empty_list_gives_no_rows_and_no_query(families, django_assert_num_queries):
-    statement = Prepared(children_born)
+    statement = CompiledQuery(children_born)
     with django_assert_num_queries(0):
         assert statement.fetch(household_ids=[], since=datetime.date(2018, 1, 1)) == []
 
 
 def test_one_statement_serves_each_communes_search_path(families, les_ageux):
-    statement = Prepared(guardians_of)
+    statement = CompiledQuery(guardians_of)
     household_id = families[0].pk
     assert [g.household.name for g in statement.fetch(household_id=household_id)] == ["ALPHA"]
     with schema_context(les_ageux.schema_name):
@@ -115,7 +115,7 @@ def test_one_statement_serves_each_communes_search_path(families, les_ageux):
 
 
 def test_a_value_a_lookup_transforms_is_refused_when_prepared(in_clairoix):
-    @prepared
+    @compiled_query
     def named_like(text):
         return Child.objects.filter(first_name__icontains=text)
 
@@ -124,5 +124,5 @@ def test_a_value_a_lookup_transforms_is_refused_when_prepared(in_clairoix):
 
 
 def test_first_is_none_without_rows(in_clairoix):
-    statement = Prepared(lambda household_id: guardians_of(household_id)[:1])
+    statement = CompiledQuery(lambda household_id: guardians_of(household_id)[:1])
     assert statement.first(household_id=0) is None
