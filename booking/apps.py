@@ -6,7 +6,13 @@ class BookingConfig(AppConfig):
     verbose_name = "Réservations"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
         from django.utils.translation import gettext_lazy as _
+
+        from booking.selectors.rules_cache import install_rules_watch
+
+        # Every connection's writes to the rules' tables refresh every node's copy of them.
+        connection_created.connect(install_rules_watch, dispatch_uid="service-rules-writes")
 
         from booking import selectors
         from tenants.statistics import register_commune_statistic

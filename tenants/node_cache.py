@@ -109,6 +109,16 @@ class NodeCache:
         self._bump()
         transaction.on_commit(self._bump)
 
+    def invalidate_once(self) -> None:
+        """invalidate(), unless the current transaction did already where only a rollback
+        of this change too could drop it (a transaction of many writes asks Redis once)."""
+        if connection.in_atomic_block:
+            current = set(connection.savepoint_ids)
+            for savepoints, func, _robust in connection.run_on_commit:
+                if func == self._bump and savepoints <= current:
+                    return
+        self.invalidate()
+
     def _bump(self) -> None:
         self._version = None
         tokens = getattr(_request, "tokens", None)

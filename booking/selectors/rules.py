@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
+from django.db import connection
 from django.db.models import Count, DateField, ExpressionWrapper, Subquery
 from django.utils.translation import gettext as _
 
@@ -29,6 +30,7 @@ from booking.models import (
     SiteDay,
 )
 from booking.selectors import one_query
+from booking.selectors.rules_cache import rules_cache
 from booking.selectors.waiting import places_kept_counts
 from portal.quotients import quotient_on
 from tenants.compiled import compiled_query
@@ -294,6 +296,15 @@ def _rules_statement(service_id: int) -> one_query.Statement:
 
 
 def service_rules(service) -> ServiceRules:
+    """The service's rules, from this process's copy while no rules table was written
+    (booking/selectors/rules_cache.py), else read_service_rules'."""
+    rules = rules_cache.get(
+        (connection.schema_name, service.pk), lambda: read_service_rules(service)
+    )
+    return rules if rules.service is service else dataclasses.replace(rules, service=service)
+
+
+def read_service_rules(service) -> ServiceRules:
     """Everything the service's rules need, read in one statement (booking/selectors/
     one_query.py): open months, closures, school years, prices and their QF grids,
     exceptional days, capacity overrides, meal kinds, deadlines."""
