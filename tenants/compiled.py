@@ -69,6 +69,15 @@ class CompiledQuery:
 
     def fetch(self, **values) -> list:
         """The queryset's rows for these values, as list(queryset) would give them."""
+        compiled, params = self._statement(values)
+        if compiled is _EMPTY:
+            return []
+        run = self._compiler(compiled)
+        run.as_sql = lambda *args, **kwargs: (compiled.sql, params)
+        return self._materialize(compiled, run)
+
+    def _statement(self, values) -> tuple:
+        """(the compiled statement of these values' shape, their parameters)."""
         shape = tuple(
             (name, len(value) if isinstance(value, list | tuple) else None)
             for name, value in sorted(values.items())
@@ -79,16 +88,24 @@ class CompiledQuery:
                 compiled = self._compiled.get(shape) or self._compile(shape, values)
                 self._compiled[shape] = compiled
         if compiled is _EMPTY:
-            return []
+            return _EMPTY, ()
         params = tuple(
             constant if not name else values[name] if index is None else values[name][index]
             for name, index, constant in compiled.slots
         )
+        return compiled, params
+
+    @staticmethod
+    def _compiler(compiled):
         run = copy.copy(compiled.compiler)
         run.connection = connections[compiled.queryset.db]  # this thread's connection
         if compiled.queryset.query.select_for_update and run.connection.get_autocommit():
             raise TransactionManagementError("select_for_update outside of a transaction.")
-        run.as_sql = lambda *args, **kwargs: (compiled.sql, params)
+        return run
+
+    @staticmethod
+    def _materialize(compiled, run) -> list:
+        """The ORM's own iterable over what `run` executes (or was given)."""
         queryset = compiled.queryset._chain()
         # This clone only (a queryset chained from it is never run through here).
         queryset.query.get_compiler = lambda *args, **kwargs: run
@@ -135,6 +152,39 @@ class CompiledQuery:
         if missing:
             raise ValueError(f"{self.build.__qualname__}: {missing} did not reach the SQL as given")
         return _Compiled(queryset, compiler, sql, tuple(slots))
+
+
+def fetch_together(*calls: tuple[CompiledQuery, dict]) -> list[list]:
+    """Several compiled querysets in one round trip: their statements sent as one string
+    (the connection binds parameters on the client, so PostgreSQL runs them in turn in one
+    simple query), each result read in turn into what its `fetch` would give.
+    `calls`: (query, its values) pairs; returns their rows in the same order."""
+    statements = [query._statement(values) for query, values in calls]
+    sent = [(compiled, params) for compiled, params in statements if compiled is not _EMPTY]
+    results = []
+    if sent:
+        with connections[sent[0][0].queryset.db].cursor() as cursor:
+            cursor.execute(
+                "; ".join(compiled.sql for compiled, _params in sent),
+                [param for _compiled, params in sent for param in params],
+            )
+            for index in range(len(sent)):
+                if index:
+                    cursor.nextset()
+                results.append(cursor.fetchall())
+    rows = iter(results)
+    answers = []
+    for compiled, _params in statements:
+        if compiled is _EMPTY:
+            answers.append([])
+            continue
+        run = CompiledQuery._compiler(compiled)
+        fetched = next(rows)
+        if run.has_extra_select:
+            fetched = [row[: run.col_count] for row in fetched]
+        run.execute_sql = lambda *args, fetched=fetched, **kwargs: iter([fetched])
+        answers.append(CompiledQuery._materialize(compiled, run))
+    return answers
 
 
 def compiled_query(build: Callable[..., QuerySet]) -> CompiledQuery:

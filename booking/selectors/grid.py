@@ -14,14 +14,17 @@ from booking import calendar, one_meal
 from booking.models import DeadlineRule, Enrolment, MealKind, Reservation, Service
 from booking.selectors.rules import (
     ServiceRules,
+    active_reservations,
+    by_cell,
     cell_key,
     closed_words,
-    enrolments_of,
-    household_reservations,
-    places_taken,
+    count_taken,
+    household_enrolments,
+    places_at_household_sites,
     service_rules,
 )
-from booking.selectors.waiting import household_waiting, mark_waiting
+from booking.selectors.waiting import household_waiting, mark_waiting, open_requests
+from tenants.compiled import fetch_together
 
 
 @lru_cache(maxsize=4096)
@@ -243,6 +246,21 @@ class GridReads:
     enrolments: list
     reservations: dict
     taken: dict
+    waiting: list | None = None  # the household's open waiting requests
+
+
+def grid_reads(household, service, rules, first, last) -> GridReads:
+    """The household's enrolments, its reservations, the places taken at its sites and its
+    open waiting requests between two days: four statements in one round trip."""
+    ids = {"household_id": household.pk, "service_id": service.pk}
+    span = ids | {"first": first, "last": last}
+    enrolments, reservations, taken, waiting = fetch_together(
+        (household_enrolments, ids),
+        (active_reservations, span),
+        (places_at_household_sites, span),
+        (open_requests, span),
+    )
+    return GridReads(rules, enrolments, by_cell(reservations), count_taken(taken), waiting)
 
 
 def planning_for(household, service, now=None, wanted=None, reads=None) -> Planning:
@@ -253,17 +271,15 @@ def planning_for(household, service, now=None, wanted=None, reads=None) -> Plann
     """
     now = now or timezone.now()
     rules = reads.rules if reads else service_rules(service)
-    enrolments = reads.enrolments if reads else enrolments_of(household, service)
     months = sorted(rules.months)
-    if not months or not enrolments:
+    if not months:
         return Planning(service=service, children=[], rules=rules)
     first = months[0]
     last = calendar.month_days(months[-1])[-1]
-    if reads:
-        reservations, taken = reads.reservations, reads.taken
-    else:
-        reservations = household_reservations(household, service, first, last)
-        taken = places_taken({e.site_id for e in enrolments}, first, last, household)
+    reads = reads or grid_reads(household, service, rules, first, last)
+    enrolments, reservations, taken = reads.enrolments, reads.reservations, reads.taken
+    if not enrolments:
+        return Planning(service=service, children=[], rules=rules)
     # Computed once per page, shared by every child, kind and month: the days of each
     # planning group, the cut-off texts, the words of the days without a box, the labels.
     texts, off_words, days_of = CellTexts(rules), {}, {}
@@ -303,6 +319,6 @@ def planning_for(household, service, now=None, wanted=None, reads=None) -> Plann
                 kinds.append(KindTab(meal_kind, month_tabs))
         one_meal.make_exclusive(rules, enrolment.child_id, child_cells)
         children.append(ChildTab(enrolment.child, enrolment, kinds))
-    mark_waiting(children, household_waiting(household, service, first, last))
+    mark_waiting(children, household_waiting(household, service, first, last, reads.waiting))
     next_cutoff = min((c for c, _t, _s in texts.by_cutoff.values() if c > now), default=None)
     return Planning(service=service, children=children, rules=rules, next_cutoff=next_cutoff)

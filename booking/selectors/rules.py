@@ -396,16 +396,31 @@ def places_taken(
 ) -> Counter:
     """(site id, day) → meals reserved or held, and places the waiting list keeps for a
     family (booking/selectors/waiting.py) other than `except_household`'s own."""
-    taken = Counter()
     rows = _places_taken.fetch(
         site_ids=sorted(site_ids),
         first=first,
         last=last,
         household_id=except_household.pk if except_household is not None else 0,
     )
-    for row in rows:  # one statement, read under the places' locks
+    return count_taken(rows)  # one statement, read under the places' locks
+
+
+def count_taken(rows) -> Counter:
+    """(site id, day) → n, from the rows of places_taken's statement."""
+    taken = Counter()
+    for row in rows:
         taken[(row["site_id"], row["day"])] += row["n"]
     return taken
+
+
+@compiled_query
+def places_at_household_sites(household_id, service_id, first, last):
+    """places_taken at the sites where the household's children are enrolled for the
+    service, other than the household's own kept places."""
+    sites = Enrolment.objects.filter(
+        child__household_id=household_id, service_id=service_id
+    ).values("site_id")
+    return _places_taken.build(site_ids=sites, first=first, last=last, household_id=household_id)
 
 
 @compiled_query
@@ -423,11 +438,11 @@ def _places_taken(site_ids, first, last, household_id):
 
 
 def enrolments_of(household, service):
-    return _enrolments.fetch(household_id=household.pk, service_id=service.pk)
+    return household_enrolments.fetch(household_id=household.pk, service_id=service.pk)
 
 
 @compiled_query
-def _enrolments(household_id, service_id):
+def household_enrolments(household_id, service_id):
     return (
         Enrolment.objects.filter(child__household_id=household_id, service_id=service_id)
         .select_related("child", "site", "planning_group")
@@ -437,14 +452,18 @@ def _enrolments(household_id, service_id):
 
 def household_reservations(household, service, first, last) -> dict:
     """(child id, meal kind id, day) → active reservation."""
-    rows = _household_reservations.fetch(
+    rows = active_reservations.fetch(
         household_id=household.pk, service_id=service.pk, first=first, last=last
     )
-    return {(r.child_id, r.meal_kind_id, r.day): r for r in rows}
+    return by_cell(rows)
+
+
+def by_cell(reservations) -> dict:
+    return {(r.child_id, r.meal_kind_id, r.day): r for r in reservations}
 
 
 @compiled_query
-def _household_reservations(household_id, service_id, first, last):
+def active_reservations(household_id, service_id, first, last):
     return Reservation.objects.filter(
         child__household_id=household_id,
         meal_kind__service_id=service_id,

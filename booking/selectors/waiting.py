@@ -40,7 +40,7 @@ def places_kept_counts(site_ids, first, last, except_household_id=None):
 
 
 @compiled_query
-def _open_requests(household_id, service_id, first, last):
+def open_requests(household_id, service_id, first, last):
     return WaitingRequest.objects.filter(
         household_id=household_id,
         meal_kind__service_id=service_id,
@@ -57,12 +57,13 @@ class HouseholdWaiting:
     kept: dict  # (child id, meal kind id, day) → WaitingRequest offered to the family
 
 
-def household_waiting(household, service, first, last) -> HouseholdWaiting:
-    """Two queries whatever the number of requests: the household's, then the requests
-    ahead of them on the same site-days."""
-    mine = _open_requests.fetch(
-        household_id=household.pk, service_id=service.pk, first=first, last=last
-    )
+def household_waiting(household, service, first, last, mine=None) -> HouseholdWaiting:
+    """Two queries whatever the number of requests: the household's (`mine`, when read
+    already), then the requests ahead of them on the same site-days."""
+    if mine is None:
+        mine = open_requests.fetch(
+            household_id=household.pk, service_id=service.pk, first=first, last=last
+        )
     ranks, kept = {}, {}
     waiting = [r for r in mine if r.status == WaitingRequest.Status.WAITING]
     if waiting:

@@ -59,7 +59,15 @@ def draft_order(
     """
     now = now or timezone.now()
     rules = selectors.service_rules(service)
-    enrolment_list = selectors.enrolments_of(household, service)
+    months = sorted(rules.months)
+    reads = None
+    if months:
+        first, last = months[0], selectors.calendar.month_days(months[-1])[-1]
+        # What the check and a refusal's grid need, in one round trip.
+        reads = selectors.grid_reads(household, service, rules, first, last)
+        enrolment_list = reads.enrolments
+    else:
+        enrolment_list = selectors.enrolments_of(household, service)
     enrolments = {e.child_id: e for e in enrolment_list}
     meal_kinds = {kind.pk: kind for kind in rules.meal_kinds}
     errors, wanted = [], set()
@@ -76,13 +84,9 @@ def draft_order(
     if errors:
         raise OrderRefused(errors)
 
-    months = sorted(rules.months)
-    if not months:
+    if reads is None:
         raise OrderRefused([LineError(service.name, None, _("aucun mois n'est ouvert"))])
-    first, last = months[0], selectors.calendar.month_days(months[-1])[-1]
-    current = selectors.household_reservations(household, service, first, last)
-    taken = selectors.places_taken({e.site_id for e in enrolments.values()}, first, last, household)
-    reads = selectors.GridReads(rules, enrolment_list, current, taken.copy())
+    current, taken = reads.reservations, reads.taken.copy()
 
     additions, cancellations = [], []
     for child_id, meal_kind_id, day in sorted(wanted - set(current), key=lambda w: (w[2], w)):

@@ -15,9 +15,11 @@ from tests.booking.pages import PLANNING, grid
 VALIDATE = "/Clairoix/reservations/cant/valider/"
 # Counted as the test client sees them: the request's own five (search_path, session, user,
 # guardian and household, service) and the savepoints of the test's transaction included.
-# Before issue 17: 26 and 46 for one day, 57 for three (one INSERT per reservation).
-FINALIZE_QUERIES = 17
-VALIDATE_QUERIES = 38
+# Before issue 17: 26 and 46 for one day, 57 for three (one INSERT per reservation); then 17
+# and 38; the household's enrolments, reservations, places and waiting requests in one round
+# trip (tenants.compiled.fetch_together), the ledger's balance in one statement: 14 and 36.
+FINALIZE_QUERIES = 14
+VALIDATE_QUERIES = 36
 # From the lock statement to the end: closures, places taken, the writes (13), and the
 # release of the request's savepoint.
 UNDER_PLACE_LOCKS = 14

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from portal.models import Child, Guardian
-from tenants.compiled import CompiledQuery, compiled_query
+from tenants.compiled import CompiledQuery, compiled_query, fetch_together
 from tests.portal.factories import ChildFactory, GuardianFactory, HouseholdFactory
 
 
@@ -126,3 +126,29 @@ def test_a_value_a_lookup_transforms_is_refused_when_prepared(in_clairoix):
 def test_first_is_none_without_rows(in_clairoix):
     statement = CompiledQuery(lambda household_id: guardians_of(household_id)[:1])
     assert statement.first(household_id=0) is None
+
+
+def test_several_statements_in_one_round_trip_give_each_its_rows(
+    families, django_assert_num_queries
+):
+    guardians, born = CompiledQuery(guardians_of), CompiledQuery(children_born)
+    union = CompiledQuery(counts)
+    ids = [household.pk for household in families]
+    since = datetime.date(2018, 1, 2)
+    expected = (
+        [g.household.name for g in guardians.fetch(household_id=ids[1])],
+        [c.pk for c in born.fetch(household_ids=ids, since=since)],
+        sorted((row["household_id"], row["n"]) for row in union.fetch(household_ids=ids)),
+    )
+    with django_assert_num_queries(1):
+        got_guardians, got_born, nobody, got_union = fetch_together(
+            (guardians, {"household_id": ids[1]}),
+            (born, {"household_ids": ids, "since": since}),
+            (born, {"household_ids": [], "since": since}),  # no statement sent for it
+            (union, {"household_ids": ids}),
+        )
+        names = [g.household.name for g in got_guardians]  # select_related: no query more
+    assert names == expected[0] == ["BETA"]
+    assert [c.pk for c in got_born] == expected[1] and len(expected[1]) == 3
+    assert nobody == []
+    assert sorted((row["household_id"], row["n"]) for row in got_union) == expected[2]
