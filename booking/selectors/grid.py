@@ -113,7 +113,13 @@ class MonthTab:
     @property
     def columns(self) -> list[str]:
         width = len(self.weeks[0]) if self.weeks else 5
-        return [_("Lun"), _("Mar"), _("Mer"), _("Jeu"), _("Ven"), _("Sam"), _("Dim")][:width]
+        return _columns(get_language())[:width]
+
+
+@lru_cache(maxsize=16)
+def _columns(language: str) -> list[str]:
+    """The weekday headers, translated once per language."""
+    return [_("Lun"), _("Mar"), _("Mer"), _("Jeu"), _("Ven"), _("Sam"), _("Dim")]
 
 
 @dataclass
@@ -188,6 +194,8 @@ class CellTexts:
         self.late = _("délai dépassé")
         self.full = _("complet")
         self.no_room = _("plus de place disponible")
+        self.until_long = _("modifiable jusqu'au %(when)s")
+        self.until_short = _("jusqu'au %(when)s")
 
     def for_cutoff(self, action, day) -> tuple[datetime.datetime, str, str]:
         """(cut-off, "modifiable jusqu'au mardi 14/01 à 10:00", "jusqu'au 14/01 10:00")."""
@@ -198,8 +206,8 @@ class CellTexts:
             when = calendar.describe_cutoff(cutoff)
             texts = self.by_cutoff[key] = (
                 cutoff,
-                _("modifiable jusqu'au %(when)s") % {"when": when},
-                _("jusqu'au %(when)s") % {"when": calendar.describe_cutoff_short(cutoff)},
+                self.until_long % {"when": when},
+                self.until_short % {"when": calendar.describe_cutoff_short(cutoff)},
             )
         return texts
 

@@ -90,7 +90,11 @@ def active_services():
 
 
 def service_by_code(code: str) -> Service | None:
-    return _active_service.first(code=code)
+    """An active service, from this process's copy (booking/selectors/rules_cache.py: any
+    write to the services' table refreshes it); None for an unknown code, never stored."""
+    return rules_cache.get(
+        (connection.schema_name, "service", code), lambda: _active_service.first(code=code)
+    )
 
 
 @compiled_query

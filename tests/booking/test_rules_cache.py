@@ -104,3 +104,19 @@ def test_a_transaction_of_many_writes_asks_redis_once_before_its_commit(canteen_
         for amount in ("5.20", "5.30"):
             Price.objects.filter(meal_kind=canteen_2027.meal).update(amount=Decimal(amount))
         assert token() == changed
+
+
+def test_the_service_of_a_code_is_read_once_and_closed_at_once(web_node, canteen_2027):
+    with CaptureQueriesContext(connection) as first:
+        service = selectors.service_by_code("cant")
+    with CaptureQueriesContext(connection) as again:
+        assert selectors.service_by_code("cant") is service
+    assert len(first.captured_queries) == 1 and again.captured_queries == []
+    assert selectors.service_by_code("nope") is None
+    with CaptureQueriesContext(connection) as unknown:
+        assert selectors.service_by_code("nope") is None  # never stored: asked again
+    assert len(unknown.captured_queries) == 1
+
+    canteen_2027.service.is_active = False
+    canteen_2027.service.save()
+    assert selectors.service_by_code("cant") is None
