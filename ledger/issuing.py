@@ -27,7 +27,7 @@ from ledger.payers import payer_name
 from ledger.tasks import render_document_pdf
 from notifications.publish import publish_on_commit
 from portal import selectors as portal_selectors
-from tenants.compiled import compiled_query
+from tenants.compiled import compiled_query, fetch_together
 from tenants.links import current_commune
 
 
@@ -62,7 +62,11 @@ _BY_KEY = {kind: _by_key(proxy) for kind, proxy in PROXY_BY_KIND.items()}
 
 
 def _existing(idempotency_key, kind, household):
-    document = _BY_KEY[kind].first(key=idempotency_key)
+    return _checked(_BY_KEY[kind].first(key=idempotency_key), idempotency_key, kind, household)
+
+
+def _checked(document, idempotency_key, kind, household):
+    """The document already issued under the key, if it is this household's of this kind."""
     if document is not None and (
         document.kind != kind or document.account.household_id != household.pk
     ):
@@ -120,10 +124,11 @@ def _snapshot(
     }
 
 
-def _clean_lines(household, lines) -> list[Line]:
+def _clean_lines(household, lines, own_children=None) -> list[Line]:
     if not lines:
         raise ValidationError(_("Une facture ou un avoir a au moins une ligne."))
-    own_children = portal_selectors.child_ids_of(household)
+    if own_children is None:
+        own_children = portal_selectors.child_ids_of(household)
     rows = []
     for position, line in enumerate(lines, start=1):
         if line.child_id not in own_children:
@@ -226,13 +231,24 @@ def prepare(
     """Every read and check of a document, no lock taken (the account row may be created)."""
     if not idempotency_key:
         raise ValueError("An idempotency key is required.")
-    existing = _existing(idempotency_key, kind, household)
+    # Everything below reads, in one round trip.
+    ids = {"household_id": household.pk}
+    existing, books, child_ids, accounts, settings_rows, payer_accounts, guardians = fetch_together(
+        (_BY_KEY[kind], {"key": idempotency_key}),
+        (selectors.book_of_code, {"code": service_code}),
+        (portal_selectors.household_child_ids, ids),
+        (_account, ids | {"code": service_code}),
+        (_settings_row, {}),
+        (selectors.account_with_payer, ids | {"code": service_code}),
+        (portal_selectors.household_guardians, ids),
+    )
+    existing = _checked(existing[0] if existing else None, idempotency_key, kind, household)
     if existing is not None:
         return PreparedDocument(kind, household, idempotency_key, existing=existing)
-    book = selectors.service_book(service_code)
+    book = books[0] if books else None
     if book is None:
         raise ValidationError(_("Service inconnu : %(code)s") % {"code": service_code})
-    rows = _clean_lines(household, lines) if kind != Document.Kind.PAYMENT else []
+    rows = _clean_lines(household, lines, set(child_ids)) if kind != Document.Kind.PAYMENT else []
     if kind != Document.Kind.CREDIT_NOTE and any(row.credits_id for row in rows):
         raise ValueError("Only a credit note's lines credit an invoice line.")
     total = sum((row.amount for row in rows), Decimal("0.00")) if rows else euros(amount)
@@ -244,9 +260,11 @@ def prepare(
     ):
         raise ValidationError(_("L'avoir doit corriger une facture du même foyer."))
     issued_at = issued_at or timezone.now()
-    account = _account.first(household_id=household.pk, book_id=book.pk)
+    account = accounts[0] if accounts else None
     if account is None:
         account, _created = Account.objects.get_or_create(household=household, service=book)
+    settings_row = settings_rows[0] if settings_rows else ledger_settings()
+    payer = selectors.payer_from(household, payer_accounts, guardians)
     return PreparedDocument(
         kind=kind,
         household=household,
@@ -262,15 +280,15 @@ def prepare(
             "order_reference": order_reference,
             "invoice_title": book.invoice_title,
             "observations": book.observations,
-            "snapshot": _snapshot(ledger_settings(), household, service_code),
+            "snapshot": _snapshot(settings_row, household, service_code, payer=payer),
             **extra,
         },
     )
 
 
 @compiled_query
-def _account(household_id, book_id):
-    return Account.objects.filter(household_id=household_id, service_id=book_id)[:1]
+def _account(household_id, code):
+    return Account.objects.filter(household_id=household_id, service__code=code)[:1]
 
 
 def issue(prepared: PreparedDocument) -> Document:

@@ -53,11 +53,11 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def service_book(service_code: str) -> ServiceBook | None:
-    return _service_book.first(code=service_code)
+    return book_of_code.first(code=service_code)
 
 
 @compiled_query
-def _service_book(code):
+def book_of_code(code):
     return ServiceBook.objects.filter(code=code).order_by("pk")[:1]
 
 
@@ -78,14 +78,22 @@ def payer_of(*, household, service_code: str):
     """The guardian a service's invoices are addressed to (the "payeur" the commune marked),
     else the household's first guardian; None for a household without guardian. The
     invoice, its PDF and the PayFiP ticket's e-mail use it (also for batch invoicing)."""
-    account = _account_with_payer.first(household_id=household.pk, code=service_code)
+    account = account_with_payer.first(household_id=household.pk, code=service_code)
     if account is not None and account.payer.household_id == household.pk:
         return account.payer
     return portal_selectors.first_guardian(household)
 
 
+def payer_from(household, accounts: list, guardians: list):
+    """payer_of from the rows of account_with_payer and portal's household_guardians, read
+    by the caller (ledger/issuing.py reads them with the rest, in one round trip)."""
+    if accounts and accounts[0].payer.household_id == household.pk:
+        return accounts[0].payer
+    return guardians[0] if guardians else None
+
+
 @compiled_query
-def _account_with_payer(household_id, code):
+def account_with_payer(household_id, code):
     return (
         Account.objects.select_related("payer__user")
         .filter(household_id=household_id, service__code=code, payer__isnull=False)

@@ -90,15 +90,15 @@ def guardians_of(household: Household):
 
 def guardian_list(household: Household) -> list[Guardian]:
     """guardians_of's rows (a statement compiled once: every validation reads them)."""
-    return _guardians.fetch(household_id=household.pk)
+    return household_guardians.fetch(household_id=household.pk)
 
 
 def first_guardian(household: Household) -> Guardian | None:
-    return _guardians.first(household_id=household.pk)
+    return household_guardians.first(household_id=household.pk)
 
 
 @compiled_query
-def _guardians(household_id):
+def household_guardians(household_id):
     return (
         Guardian.objects.filter(household_id=household_id)
         .select_related("user")
@@ -107,11 +107,11 @@ def _guardians(household_id):
 
 
 def child_ids_of(household: Household) -> set[int]:
-    return set(_child_ids.fetch(household_id=household.pk))
+    return set(household_child_ids.fetch(household_id=household.pk))
 
 
 @compiled_query
-def _child_ids(household_id):
+def household_child_ids(household_id):
     return Child.objects.filter(household_id=household_id).values_list("pk", flat=True)
 
 

@@ -17,9 +17,10 @@ VALIDATE = "/Clairoix/reservations/cant/valider/"
 # guardian and household, service) and the savepoints of the test's transaction included.
 # Before issue 17: 26 and 46 for one day, 57 for three (one INSERT per reservation); then 17
 # and 38; the household's enrolments, reservations, places and waiting requests in one round
-# trip (tenants.compiled.fetch_together), the ledger's balance in one statement: 14 and 36.
+# trip (tenants.compiled.fetch_together), the ledger's balance in one statement, the
+# invoice's reads (its key, book, children, account, settings, payer) in one: 14 and 30.
 FINALIZE_QUERIES = 14
-VALIDATE_QUERIES = 36
+VALIDATE_QUERIES = 30
 # From the lock statement to the end: closures, places taken, the writes (13), and the
 # release of the request's savepoint.
 UNDER_PLACE_LOCKS = 14
