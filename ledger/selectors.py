@@ -144,7 +144,16 @@ def _balance_before(account: Account | None, before: datetime.datetime) -> Decim
 def balance(household, service_code: str, at=None) -> Decimal:
     """credits − debits of the household's account for the service, up to `at` included
     (a date: its whole day; None: now). Positive = in the family's favour. One statement."""
-    rows = _balance.fetch(household_id=household.pk, code=service_code, before=_instant(at))
+    return balance_of_rows(_balance.fetch(**balance_read(household, service_code, at)[1]))
+
+
+def balance_read(household, service_code: str, at=None) -> tuple:
+    """balance's statement and values, for a caller reading it with others in one round
+    trip (tenants.compiled.fetch_together); balance_of_rows reads its rows."""
+    return _balance, {"household_id": household.pk, "code": service_code, "before": _instant(at)}
+
+
+def balance_of_rows(rows) -> Decimal:
     return rows[0]["balance"] if rows else ZERO
 
 

@@ -12,10 +12,10 @@ from booking.selectors.rules import (
     cell_key,
     household_reservations,
     open_months,
-    prices_of,
+    service_rules,
 )
 from ledger import selectors as ledger_selectors
-from tenants.compiled import compiled_query
+from tenants.compiled import compiled_query, fetch_together
 
 # The order's states, for the apps that follow an order (tipi) without reading booking.models.
 OrderStatus = Order.Status
@@ -110,14 +110,22 @@ def order_recap(order, lines=None, prices=None) -> Recap:
     cancelled then ordered meals, one row per unit price with its days (as the invoice
     lists them), then what is to pay or the new balance. The credit that the household's
     other orders awaiting payment count on is not there to spend. `prices`: the service's
-    (selectors.prices_of), when the caller has them."""
-    lines = order_lines(order) if lines is None else lines
+    (ServiceRules.prices), when the caller has them."""
+    # The lines (unless given), the balance and the credit other orders count on: one trip.
+    reads = [
+        ledger_selectors.balance_read(order.household, order.service.code),
+        credit.reserved_read(order),
+    ]
+    if lines is None:
+        reads.append((_order_lines, {"order_id": order.pk}))
+    balance_rows, reserved_rows, *read_lines = fetch_together(*reads)
+    lines = read_lines[0] if lines is None else lines
     groups = defaultdict(list)  # insertion order: child, meal kind, day
     for line in lines:
         groups[(line.child, line.meal_kind)].append(line)
     rows = []
-    if prices is None:  # the caller's ServiceRules.prices, or read here
-        prices = prices_of(order.service) if groups else {}
+    if prices is None:  # the caller's ServiceRules.prices, or the service's rules'
+        prices = service_rules(order.service).prices if groups else {}
     for (child, meal_kind), group in groups.items():
         for action in (OrderLine.Action.CANCEL, OrderLine.Action.ADD):
             by_price = defaultdict(list)
@@ -141,11 +149,11 @@ def order_recap(order, lines=None, prices=None) -> Recap:
                 )
     return Recap(
         order=order,
-        opening_balance=ledger_selectors.balance(order.household, order.service.code),
+        opening_balance=ledger_selectors.balance_of_rows(balance_rows),
         rows=rows,
         total_credit=sum((r.amount for r in rows if r.is_cancellation), Decimal("0.00")),
         total_debit=sum((r.amount for r in rows if not r.is_cancellation), Decimal("0.00")),
-        reserved_elsewhere=credit.reserved_by_other_orders(order),
+        reserved_elsewhere=credit.reserved_of_rows(reserved_rows),
         postpaid=order.service.is_postpaid,
     )
 

@@ -55,19 +55,6 @@ def bracket_amount(price: Price, quotient: Decimal | None) -> Decimal:
     return max(bracket.amount for bracket in brackets)
 
 
-def prices_of(service) -> dict[int, list[Price]]:
-    """Per meal kind, its prices newest first, each with its QF grid (`bracket_list`, in
-    QF order): two queries for the whole service."""
-    brackets = defaultdict(list)
-    for bracket in PriceBracket.objects.filter(price__meal_kind__service=service):
-        brackets[bracket.price_id].append(bracket)
-    prices = defaultdict(list)
-    for price in Price.objects.filter(meal_kind__service=service).order_by("-valid_from"):
-        price.bracket_list = brackets.get(price.pk, [])
-        prices[price.meal_kind_id].append(price)
-    return prices
-
-
 def price_on(prices: list[Price], day) -> Price | None:
     for price in prices:
         if price.valid_from <= day and (price.valid_until is None or day <= price.valid_until):
