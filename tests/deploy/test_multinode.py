@@ -11,6 +11,7 @@ message), the places are not exceeded, invoice numbers have no gap, every e-mail
 node they were created on (they live in PostgreSQL, not on a node).
 """
 
+import http.client
 import http.cookiejar
 import json
 import os
@@ -171,7 +172,8 @@ def cluster(tmp_path_factory):
 
 class Parent:
     """One family in a browser: cookies, the CSRF token of the last page, and patience: an
-    error page from the proxy (a node died under the request) is answered by pressing again."""
+    error page from the proxy or a page cut off (a node died under the request) is answered
+    by pressing again."""
 
     def __init__(self, base):
         self.base = base
@@ -194,7 +196,13 @@ class Parent:
                     status, page = response.status, response.read().decode()
             except urllib.error.HTTPError as error:
                 status, page = error.code, error.read().decode()
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+            except (
+                urllib.error.URLError,
+                http.client.HTTPException,
+                ConnectionError,
+                TimeoutError,
+            ):
+                # No answer, or one cut off mid-page by the node dying (IncompleteRead).
                 status, page = None, ""
             if status in (None, 502, 503, 504):
                 self.retries += 1
