@@ -2,12 +2,13 @@
 of a period's documents, with each page's opening and closing balance computed in SQL (a
 window over the period's rows), the rows' dates and amounts formatted here, once.
 
-Each page costs the same queries whatever the number of documents (three each: the
-account, the period's totals, the page's rows) and carries PAGE_SIZE rows at most, so ten
+Each page costs the same round trips whatever the number of documents (two: the account's
+id, then the period's totals with the page's rows) and carries PAGE_SIZE rows at most, so ten
 years of documents cost what one month does (tests/benchmarks/bench_statements.py).
 """
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from django.utils.translation import gettext
 from ledger.models import Account, Document
 from ledger.money import format_euros
 from ledger.selectors import KIND_RANK, ZERO, _instant, start_of_day
+from tenants.compiled import CompiledQuery, compiled_query, fetch_together
 
 PAGE_SIZE = 50
 # What a row needs, nothing else (the printed header and the observations stay in the table).
@@ -146,17 +148,112 @@ def _row(document: Document, day: datetime.date, tags: dict[str, str]) -> Row:
     )
 
 
-def _account_documents(household, service_code: str):
-    """The documents of the household's account for the service (none without an account),
-    filtered on the account's id: a constant lets PostgreSQL read the account's indexes in
-    order. One query (the account's id)."""
-    account_id = (
-        Account.objects.filter(household=household, service__code=service_code)
+# Each page in two round trips, its statements compiled once per process (tenants.compiled):
+# the account's id, then the period's totals with the page's rows. Those rows are read at the
+# page asked, before the totals say how many pages there are; a page past the end is read
+# again at the last page (LIMIT and OFFSET are in the SQL: one statement per page offset).
+ROWS_AT_ONCE_UP_TO = 200  # pages; a page number beyond is read once the totals are known
+
+
+@compiled_query
+def _account_id(household_id, code):
+    """The household's account for the service, by id: a constant lets PostgreSQL read the
+    account's documents in the order of their indexes."""
+    return (
+        Account.objects.filter(household_id=household_id, service__code=code)
         .order_by("pk")
-        .values_list("pk", flat=True)
-        .first()
+        .values_list("pk", flat=True)[:1]
     )
-    return Document.objects.filter(account_id=account_id)
+
+
+@compiled_query
+def _period_totals(account_id, since, until):
+    """The balance before the period and the period's count: one row (none: no documents)."""
+    in_period = Q(issued_at__gte=since)
+    return (
+        Document.objects.filter(account_id=account_id, issued_at__lt=until)
+        .order_by()
+        .values("account_id")
+        .annotate(
+            before=Sum(SIGNED, filter=~in_period, default=Value(ZERO)),
+            rows=Count("pk", filter=in_period),
+        )
+    )
+
+
+STATEMENT_ORDER = (F("day").asc(), F("kind_rank").asc(), F("number").asc())
+
+
+@functools.lru_cache(maxsize=256)
+def _statement_rows(offset: int) -> CompiledQuery:
+    """The statement's page at `offset`, each row with its running balance (a window over
+    the period by local day, the same rows as by instant): with the order, the terms of the
+    index ledger_doc_account_day (migration 0009), read in order up to the page."""
+
+    def statement_rows(account_id, start, end):
+        return (
+            Document.objects.filter(account_id=account_id)
+            .only(*ROW_FIELDS)
+            .annotate(
+                day=TruncDate("issued_at", tzinfo=timezone.get_current_timezone()),
+                kind_rank=KIND_RANK,
+                signed=SIGNED,
+                running=Window(
+                    Sum(SIGNED), order_by=STATEMENT_ORDER, frame=RowRange(start=None, end=0)
+                ),
+            )
+            .filter(day__gte=start, day__lte=end)
+            .order_by(*STATEMENT_ORDER)[offset : offset + PAGE_SIZE]
+        )
+
+    return CompiledQuery(statement_rows)
+
+
+@compiled_query
+def _period_count(account_id, since, until):
+    return (
+        Document.objects.filter(account_id=account_id, issued_at__gte=since, issued_at__lt=until)
+        .order_by()
+        .values("account_id")
+        .annotate(rows=Count("pk"))
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _documents_rows(offset: int) -> CompiledQuery:
+    """The factures' page at `offset`, newest first (the index on account, issued_at, id)."""
+
+    def documents_rows(account_id, since, until):
+        tz = timezone.get_current_timezone()
+        return (
+            Document.objects.filter(
+                account_id=account_id, issued_at__gte=since, issued_at__lt=until
+            )
+            .only(*ROW_FIELDS)
+            .annotate(day=TruncDate("issued_at", tzinfo=tz), batch_entry_id=F("batch_entry__id"))
+            .order_by("-issued_at", "-id")[offset : offset + PAGE_SIZE]
+        )
+
+    return CompiledQuery(documents_rows)
+
+
+def _page_read(account_id, totals_query, rows_query, page: int, totals_values, rows_values):
+    """(the totals' row or None, the page's Paging, its documents): the totals and the page
+    asked in one round trip, the page again if the one asked is past the end."""
+    asked = max(page, 1)
+    reads = [(totals_query, {"account_id": account_id, **totals_values})]
+    if asked <= ROWS_AT_ONCE_UP_TO:
+        reads.append(
+            (rows_query((asked - 1) * PAGE_SIZE), {"account_id": account_id, **rows_values})
+        )
+    totals, *found = fetch_together(*reads)
+    totals = totals[0] if totals else None
+    pages = paging(totals["rows"] if totals else 0, asked)
+    if not pages.rows:
+        return totals, pages, []
+    if not found or pages.number != asked:
+        found = [rows_query(pages.offset).fetch(account_id=account_id, **rows_values)]
+    return totals, pages, found[0]
 
 
 def statement_page(
@@ -166,34 +263,24 @@ def statement_page(
     documents from `start` to `end` (both days included) in date order (a day's invoices,
     then credit notes, then payments, then by number), PAGE_SIZE a page. The opening balance
     of the first page is the balance before `start`, the closing balance of the last page
-    the balance at the end of `end`; each page opens on the previous page's closing. Three
-    queries: the account's id; the balance before the period and the period's count (one
-    aggregate); the page's rows with their running balance (a window over the period, read
-    in order from the index ledger_doc_account_day up to the page)."""
-    documents = _account_documents(household, service_code)
-    in_period = Q(issued_at__gte=start_of_day(start))
-    totals = documents.filter(issued_at__lt=_instant(end)).aggregate(
-        before=Sum(SIGNED, filter=~in_period, default=Value(ZERO)),
-        rows=Count("pk", filter=in_period),
+    the balance at the end of `end`; each page opens on the previous page's closing. Two
+    round trips: the account's id; the balance before the period and the period's count
+    (one aggregate) with the page's rows and their running balance (a window over the
+    period, read in order from the index ledger_doc_account_day up to the page)."""
+    account_id = _account_id.first(household_id=household.pk, code=service_code)
+    if account_id is None:
+        return StatementPage(start, end, paging(0, page), ZERO, ZERO, start, end)
+    totals, pages, found = _page_read(
+        account_id,
+        _period_totals,
+        _statement_rows,
+        page,
+        {"since": start_of_day(start), "until": _instant(end)},
+        {"start": start, "end": end},
     )
-    before = totals["before"]
-    pages = paging(totals["rows"], page)
-    if not totals["rows"]:
+    before = totals["before"] if totals else ZERO
+    if not found:
         return StatementPage(start, end, pages, before, before, start, end)
-    order = [F("day").asc(), F("kind_rank").asc(), F("number").asc()]
-    # The period by local day (the same rows as by instant): with the order, the terms of
-    # the index ledger_doc_account_day (migration 0009), read in order up to the page.
-    found = list(
-        documents.only(*ROW_FIELDS)
-        .annotate(
-            day=TruncDate("issued_at", tzinfo=timezone.get_current_timezone()),
-            kind_rank=KIND_RANK,
-            signed=SIGNED,
-            running=Window(Sum(SIGNED), order_by=order, frame=RowRange(start=None, end=0)),
-        )
-        .filter(day__gte=start, day__lte=end)
-        .order_by(*order)[pages.offset : pages.offset + PAGE_SIZE]
-    )
     tags = _tags()
     first, last = found[0], found[-1]
     return StatementPage(
@@ -220,19 +307,14 @@ def documents_page(
     household, service_code: str, start: datetime.date, end: datetime.date, page: int = 1
 ) -> DocumentsPage:
     """ "Consultation factures", page `page` (kept within the period's pages): invoices,
-    credit notes and payments from `start` to `end`, newest first, PAGE_SIZE a page. Three
-    queries: the account, the period's count, then the page's rows."""
-    in_period = _account_documents(household, service_code).filter(
-        issued_at__gte=start_of_day(start), issued_at__lt=_instant(end)
-    )
-    pages = paging(in_period.count(), page)
-    if not pages.rows:
-        return DocumentsPage(start, end, pages)
-    tz = timezone.get_current_timezone()
-    found = (
-        in_period.only(*ROW_FIELDS)
-        .annotate(day=TruncDate("issued_at", tzinfo=tz), batch_entry_id=F("batch_entry__id"))
-        .order_by("-issued_at", "-id")[pages.offset : pages.offset + PAGE_SIZE]
+    credit notes and payments from `start` to `end`, newest first, PAGE_SIZE a page. Two
+    round trips: the account's id, then the period's count with the page's rows."""
+    account_id = _account_id.first(household_id=household.pk, code=service_code)
+    if account_id is None:
+        return DocumentsPage(start, end, paging(0, page))
+    period = {"since": start_of_day(start), "until": _instant(end)}
+    _totals, pages, found = _page_read(
+        account_id, _period_count, _documents_rows, page, period, period
     )
     tags = _tags()
     return DocumentsPage(start, end, pages, [_row(d, d.day, tags) for d in found])
