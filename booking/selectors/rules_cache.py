@@ -15,33 +15,22 @@ those locks anyway (`selectors.rules_under_locks`), so a validation never relies
 copy; a grid or a draft may use a copy until the token is read again, at the next request.
 """
 
-from booking.models import (
-    Closure,
-    DeadlineRule,
-    ExceptionalDay,
-    MealKind,
-    OpenMonth,
-    Price,
-    PriceBracket,
-    SchoolYear,
-    Service,
-    SiteDay,
-)
+from booking import models
 from tenants.node_cache import NodeCache
 
 rules_cache = NodeCache("service-rules")
 
 RULES_MODELS = (
-    Closure,
-    DeadlineRule,
-    ExceptionalDay,
-    MealKind,
-    OpenMonth,
-    Price,
-    PriceBracket,
-    SchoolYear,
-    Service,
-    SiteDay,
+    models.Closure,
+    models.DeadlineRule,
+    models.ExceptionalDay,
+    models.MealKind,
+    models.OpenMonth,
+    models.Price,
+    models.PriceBracket,
+    models.SchoolYear,
+    models.Service,
+    models.SiteDay,
 )
 _WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "COPY")
 
