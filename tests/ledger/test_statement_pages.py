@@ -198,6 +198,8 @@ def test_the_documents_pages_newest_first_each_with_its_pdf(parent_client, cant,
         ("", 1, "Numéro de page invalide : la première page est affichée."),
         ("2.5", 1, "Numéro de page invalide : la première page est affichée."),
         ("²", 1, "Numéro de page invalide : la première page est affichée."),
+        # Past the end: a page read with the totals (7), or once they are known (10^9).
+        ("7", 3, "Cette période tient sur 3 pages : la dernière est affichée."),
         ("1000000000", 3, "Cette période tient sur 3 pages : la dernière est affichée."),
         ("9" * 5000, 3, "Cette période tient sur 3 pages : la dernière est affichée."),
         ("2", 2, None),
