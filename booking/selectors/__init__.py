@@ -2,9 +2,10 @@
 number of children, months or days: everything is loaded in bulk, then computed.
 
 One import path for every caller (`booking.selectors.planning_for`...): `rules` (services,
-sites, the ServiceRules of a service, places, reservations), `grid` (the planning grid),
-`recap` (an order's recap, a household's orders), `kitchen` (counts, the kitchen list),
-`waiting` (the waiting list: ranks, kept places, the staff's lists).
+sites, the ServiceRules of a service), `household` (enrolments, reservations, places taken),
+`grid` (the planning grid), `recap` (an order's recap, a household's orders), `kitchen`
+(counts, the kitchen list), `waiting` (the waiting list: ranks, kept places, the staff's
+lists).
 """
 
 from booking import calendar
@@ -33,6 +34,7 @@ from booking.selectors.grid import (
     month_weeks,
     planning_for,
 )
+from booking.selectors.household import enrolments_of, household_reservations, places_taken
 from booking.selectors.kitchen import count_reservations_this_month, kitchen_list
 from booking.selectors.recap import (
     OrderStatus,
@@ -51,13 +53,10 @@ from booking.selectors.rules import (
     cell_key,
     closed_days,
     closed_words,
-    enrolments_of,
-    household_reservations,
     is_closed,
     is_postpaid,
     open_months,
     parse_cell_key,
-    places_taken,
     rules_under_locks,
     service_by_code,
     service_rules,

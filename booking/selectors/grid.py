@@ -12,17 +12,14 @@ from django.utils.translation import gettext as _
 
 from booking import calendar, one_meal
 from booking.models import DeadlineRule, Enrolment, MealKind, Reservation, Service
-from booking.selectors.rules import (
-    ServiceRules,
+from booking.selectors.household import (
     active_reservations,
     by_cell,
-    cell_key,
-    closed_words,
     count_taken,
     household_enrolments,
     places_at_household_sites,
-    service_rules,
 )
+from booking.selectors.rules import ServiceRules, cell_key, closed_words, service_rules
 from booking.selectors.waiting import household_waiting, mark_waiting, open_requests
 from tenants.compiled import fetch_together
 

@@ -7,13 +7,8 @@ from decimal import Decimal
 
 from booking import calendar, credit
 from booking.models import Order, OrderLine
-from booking.selectors.rules import (
-    bracket_label,
-    cell_key,
-    household_reservations,
-    open_months,
-    service_rules,
-)
+from booking.selectors.household import household_reservations
+from booking.selectors.rules import bracket_label, cell_key, open_months, service_rules
 from ledger import selectors as ledger_selectors
 from tenants.compiled import compiled_query, fetch_together
 
