@@ -14,11 +14,23 @@ reach the parameters unchanged: an int, a date, a datetime, a str or a Decimal, 
 of them (one statement per list length), compared as given: `__in`, `__range`, `=`, `<`.
 An argument that a lookup transforms (`__icontains`) or drops is refused when the
 statement is prepared, not silently run with a stale value.
+
+Each statement is also prepared on the server, once per database connection (`PREPARE`,
+then `EXECUTE name(values)`): PostgreSQL parses it once and, after a few executions, keeps
+a generic plan, where planning cost more than running these short statements (the grid's
+four reads: 2,9 → 1,2 ms a round trip). Prepared statements outlive rollbacks and follow
+the search path (PostgreSQL parses a statement again for another schema); they end with
+the connection, and the names this connection has prepared are kept on it. A parameter's
+type is declared from its Python value (bigint, numeric, date, timestamptz, boolean;
+a string's inferred from where it is used); a statement with any other parameter is run
+as plain SQL.
 """
 
 import copy
 import datetime
 import decimal
+import hashlib
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +40,9 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
 
-_BASE_INT = -987_650_000  # no query of ours holds such a constant
+# No query of ours holds such a constant, and every integer column can hold it: Django finds
+# a lookup on a value out of its field's range empty (a smallint = -987650000: no row).
+_BASE_INT = 32_767
 _BASE_DAY = datetime.date(1, 1, 1)
 _BASE_MOMENT = datetime.datetime(1, 1, 2, tzinfo=datetime.UTC)
 
@@ -50,7 +64,92 @@ def _stand_in(index: int, value):
     raise TypeError(f"{type(value).__name__} is not preparable")
 
 
+def _key(value) -> tuple:
+    """A parameter as compared with the stand-ins: its value and its kind (the driver's Int2
+    of a smallint column is the int it was given)."""
+    for kind in (bool, int, decimal.Decimal, datetime.datetime, datetime.date, str):
+        if isinstance(value, kind):
+            return kind, value
+    return type(value), value
+
+
 _EMPTY = object()
+# A parameter's type in PREPARE, by its Python type (bool before int: a bool is an int).
+_PG_TYPES = (
+    (bool, "boolean"),
+    (int, "bigint"),
+    (decimal.Decimal, "numeric"),
+    (datetime.datetime, "timestamptz"),
+    (datetime.date, "date"),
+    (str, "unknown"),  # as a quoted literal: typed by where it is used
+)
+_PLACEHOLDER = re.compile(r"%(s|%)")
+# Every prepared statement's name starts so; each is a queryset's SELECT (page_cache reads it
+# as no write).
+NAME_PREFIX = "preau_"
+_SQL_OF: dict[str, str] = {}  # a prepared statement's name → its SQL, for the query log
+_EXECUTE = re.compile(rf"EXECUTE ({NAME_PREFIX}[0-9a-f]{{24}})(?: \((?:%s(?:, %s)*)\))?")
+
+
+def readable(sql: str) -> str:
+    """`sql` with each EXECUTE of ours replaced by the statement's SQL (the same parameters
+    in the same order): what the query log shows (tenants/postgresql/base.py)."""
+    return _EXECUTE.sub(lambda match: _SQL_OF.get(match[1], match[0]), sql)
+
+
+def _pg_type(value) -> str | None:
+    for python_type, pg_type in _PG_TYPES:
+        if isinstance(value, python_type):
+            return pg_type
+    return None
+
+
+def _server_statement(sql: str, params) -> tuple[str, str] | None:
+    """(PREPARE text, EXECUTE text with a %s per parameter) of a compiled statement, or
+    None if a parameter has no declared type."""
+    types = [_pg_type(param) for param in params]
+    if None in types:
+        return None
+    numbers = iter(range(1, len(types) + 1))
+    body = _PLACEHOLDER.sub(lambda m: f"${next(numbers)}" if m[1] == "s" else "%", sql)
+    signature = ", ".join(types)
+    name = NAME_PREFIX + hashlib.sha1(f"{signature}|{sql}".encode()).hexdigest()[:24]  # noqa: S324
+    prepare = f"PREPARE {name} ({signature}) AS {body}" if types else f"PREPARE {name} AS {body}"
+    execute = (
+        f"EXECUTE {name} (" + ", ".join(["%s"] * len(types)) + ")" if types else f"EXECUTE {name}"
+    )
+    return prepare, execute
+
+
+_UNKNOWN = object()  # a PREPARE failed: which names exist is read from the server
+
+
+def _prepare(wrapper, statements) -> None:
+    """PREPARE, in one round trip, those of `statements` this thread's connection has not.
+    Sent on the driver's cursor once Django's has set the request's search path: like the
+    connection's own set-up, outside the query log (it happens once per connection)."""
+    wanted = [c for c in statements if c.prepare]
+    known = getattr(wrapper.connection, "_preau_prepared", None)
+    if not wanted or (isinstance(known, set) and all(c.name in known for c in wanted)):
+        return
+    with wrapper.cursor() as cursor:  # opens the connection and sets the search path
+        raw = wrapper.connection
+        names = getattr(raw, "_preau_prepared", None)
+        if names is None:
+            names = set()
+        elif names is _UNKNOWN:
+            cursor.cursor.execute("SELECT name FROM pg_prepared_statements")
+            names = {row[0] for row in cursor.cursor.fetchall()}
+        raw._preau_prepared = names
+        missing = {c.name: c.prepare for c in wanted if c.name not in names}
+        if not missing:
+            return
+        try:
+            cursor.cursor.execute("; ".join(missing.values()))
+        except Exception:
+            raw._preau_prepared = _UNKNOWN  # some may exist now (they outlive a rollback)
+            raise
+        names.update(missing)
 
 
 @dataclass(frozen=True)
@@ -59,6 +158,13 @@ class _Compiled:
     compiler: object
     sql: str
     slots: tuple  # per parameter: (argument name, list index or None) or ("", constant)
+    name: str = ""  # of the server's prepared statement ("" if run as plain SQL)
+    prepare: str = ""
+    execute: str = ""
+
+    def sent(self) -> str:
+        """What is sent with the parameters: EXECUTE, once prepared, or the SQL."""
+        return self.execute or self.sql
 
 
 class CompiledQuery:
@@ -73,7 +179,8 @@ class CompiledQuery:
         if compiled is _EMPTY:
             return []
         run = self._compiler(compiled)
-        run.as_sql = lambda *args, **kwargs: (compiled.sql, params)
+        _prepare(run.connection, [compiled])
+        run.as_sql = lambda *args, **kwargs: (compiled.sent(), params)
         return self._materialize(compiled, run)
 
     def _statement(self, values) -> tuple:
@@ -121,13 +228,13 @@ class CompiledQuery:
         for name, length in shape:
             if length is None:
                 stand_ins[name] = _stand_in(counter, values[name])
-                where[(type(stand_ins[name]), stand_ins[name])] = (name, None)
+                where[_key(stand_ins[name])] = (name, None)
                 counter += 1
                 continue
             items = []
             for position, item in enumerate(values[name]):
                 items.append(_stand_in(counter, item))
-                where[(type(items[-1]), items[-1])] = (name, position)
+                where[_key(items[-1])] = (name, position)
                 counter += 1
             stand_ins[name] = items
         queryset = self.build(**stand_ins)
@@ -135,10 +242,12 @@ class CompiledQuery:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:  # an empty list in `__in`: no rows, whatever the values
+            if not any(length == 0 for _name, length in shape):
+                raise ValueError(f"{self.build.__qualname__}: no row possible") from None
             return _EMPTY
         slots, found = [], set()
         for param in params:
-            key = (type(param), param)
+            key = _key(param)
             try:
                 hit = where.get(key)
             except TypeError:  # an unhashable constant (a list): never one of ours
@@ -151,7 +260,13 @@ class CompiledQuery:
         missing = [where[key] for key in where if key not in found]
         if missing:
             raise ValueError(f"{self.build.__qualname__}: {missing} did not reach the SQL as given")
-        return _Compiled(queryset, compiler, sql, tuple(slots))
+        server = _server_statement(sql, params)
+        if server is None:
+            return _Compiled(queryset, compiler, sql, tuple(slots))
+        prepare, execute = server
+        name = execute.split()[1]
+        _SQL_OF[name] = sql
+        return _Compiled(queryset, compiler, sql, tuple(slots), name, prepare, execute)
 
 
 def fetch_together(*calls: tuple[CompiledQuery, dict]) -> list[list]:
@@ -163,9 +278,11 @@ def fetch_together(*calls: tuple[CompiledQuery, dict]) -> list[list]:
     sent = [(compiled, params) for compiled, params in statements if compiled is not _EMPTY]
     results = []
     if sent:
-        with connections[sent[0][0].queryset.db].cursor() as cursor:
+        wrapper = connections[sent[0][0].queryset.db]
+        _prepare(wrapper, [compiled for compiled, _params in sent])
+        with wrapper.cursor() as cursor:
             cursor.execute(
-                "; ".join(compiled.sql for compiled, _params in sent),
+                "; ".join(compiled.sent() for compiled, _params in sent),
                 [param for _compiled, params in sent for param in params],
             )
             for index in range(len(sent)):

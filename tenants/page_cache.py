@@ -37,7 +37,7 @@ from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
-from tenants import node_cache
+from tenants import compiled, node_cache
 
 logger = logging.getLogger(__name__)
 MAX_AGE = 300  # seconds, should a write have reached the database by another road
@@ -45,6 +45,7 @@ MAX_AGE = 300  # seconds, should a write have reached the database by another ro
 UNWATCHED_TABLES = ('"django_session"', '"axes_', '"notifications_outboxemail"')
 # Statements that change nothing; anything else (WITH included) counts as a write.
 READS = ("SELECT", "SET ", "SHOW", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+READS += (f"EXECUTE {compiled.NAME_PREFIX.upper()}",)  # tenants.compiled's: SELECTs
 # Session keys that change on their own (the idle clock): not part of the page's key.
 VOLATILE_SESSION_KEYS = {"_session_expiry"}
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}(")')
@@ -80,7 +81,7 @@ def _publisher(schema: str):
 
 def _is_write(sql: str) -> bool:
     head = sql.lstrip(" \t\n(")[:80]  # "(SELECT …) UNION (SELECT …)" reads too
-    if head[:9].upper().startswith(READS):
+    if head[:20].upper().startswith(READS):
         return False
     return not any(table in head for table in UNWATCHED_TABLES)
 

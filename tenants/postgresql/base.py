@@ -5,17 +5,32 @@
   django-tenants sends `SET search_path` for the request's commune. Here the check is that
   SET: one round trip instead of two; a connection that fails it is closed and reopened, as
   with Django's check.
+- The query log (DEBUG, the tests' CaptureQueriesContext) shows the SQL of tenants.compiled's
+  prepared statements, not `EXECUTE name (...)`.
 - A rollback forgets the search path only if it was set inside the transaction rolled back
   (PostgreSQL then undoes the SET). django-tenants forgets it on every rollback, so a refused
   order (its transaction rolled back) sent the SET again for its next query.
 """
 
 from django.db import Error as DatabaseError
+from django.db.backends.postgresql.operations import DatabaseOperations as PostgresOperations
 from django_tenants.postgresql_backend import base
 from django_tenants.utils import quote_schema_name
 
 
+class DatabaseOperations(PostgresOperations):
+    def last_executed_query(self, cursor, sql, params):
+        if isinstance(sql, str) and "EXECUTE " in sql:
+            from tenants import compiled  # loaded with the models, after the backend
+
+            shown = compiled.readable(sql)
+            if shown != sql:
+                return self.compose_sql(shown, params)
+        return super().last_executed_query(cursor, sql, params)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
     # Whether the search path in force was set inside a transaction (a rollback undoes it).
     search_path_in_transaction = True
 

@@ -152,3 +152,52 @@ def test_several_statements_in_one_round_trip_give_each_its_rows(
     assert [c.pk for c in got_born] == expected[1] and len(expected[1]) == 3
     assert nobody == []
     assert sorted((row["household_id"], row["n"]) for row in got_union) == expected[2]
+
+
+def prepared_on_server() -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, statement FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def test_a_statement_is_prepared_on_the_server_and_logged_as_its_sql(families):
+    statement = CompiledQuery(guardians_of)
+    ids = [household.pk for household in families]
+    with CaptureQueriesContext(connection) as queries:
+        names = [[g.household.name for g in statement.fetch(household_id=i)] for i in ids]
+    assert names == [["ALPHA"], ["BETA"], ["GAMMA"]]
+    compiled, _params = statement._statement({"household_id": ids[0]})
+    assert '"portal_guardian"' in prepared_on_server()[compiled.name]
+    # The log shows each run's SQL with its value (the PREPARE, once, is not a query of it).
+    logged = [query["sql"] for query in queries.captured_queries]
+    assert len(logged) == 3
+    assert all(sql.startswith("SELECT") and '"portal_guardian"' in sql for sql in logged)
+    assert all(f'"household_id" = {i}' in sql for i, sql in zip(ids, logged, strict=True))
+
+
+def test_a_connection_without_the_statement_prepares_it_again(families):
+    statement = CompiledQuery(guardians_of)
+    statement.fetch(household_id=families[0].pk)
+    # As a new connection: nothing prepared on the server, nothing known.
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    del connection.connection._preau_prepared
+    assert [g.household.name for g in statement.fetch(household_id=families[1].pk)] == ["BETA"]
+
+
+def test_after_a_failed_prepare_the_names_are_read_from_the_server(families):
+    from tenants import compiled as module
+
+    statement = CompiledQuery(guardians_of)
+    statement.fetch(household_id=families[0].pk)  # prepared on the server
+    connection.connection._preau_prepared = module._UNKNOWN  # as after a failed PREPARE
+    # Not prepared twice ("already exists"): the server says what it has.
+    assert [g.household.name for g in statement.fetch(household_id=families[2].pk)] == ["GAMMA"]
+
+
+def test_a_number_its_column_cannot_hold_finds_nothing(families):
+    """Integers are bigint parameters: a value a smallint column (the guardian's rank) cannot
+    hold is no error, only no row, as with the ORM."""
+    statement = CompiledQuery(lambda rank: Guardian.objects.filter(rank=rank))
+    assert statement.fetch(rank=2**40) == list(Guardian.objects.filter(rank=2**40)) == []
+    assert len(statement.fetch(rank=1)) == 3
