@@ -36,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
 
@@ -122,6 +122,7 @@ def _server_statement(sql: str, params) -> tuple[str, str] | None:
 
 
 _UNKNOWN = object()  # a PREPARE failed: which names exist is read from the server
+_STALE = object()  # a table changed under them (a migration): deallocated, then prepared again
 
 
 def _prepare(wrapper, statements) -> None:
@@ -140,6 +141,9 @@ def _prepare(wrapper, statements) -> None:
         elif names is _UNKNOWN:
             cursor.cursor.execute("SELECT name FROM pg_prepared_statements")
             names = {row[0] for row in cursor.cursor.fetchall()}
+        elif names is _STALE:
+            cursor.cursor.execute("DEALLOCATE ALL")
+            names = set()
         raw._preau_prepared = names
         missing = {c.name: c.prepare for c in wanted if c.name not in names}
         if not missing:
@@ -150,6 +154,21 @@ def _prepare(wrapper, statements) -> None:
             raw._preau_prepared = _UNKNOWN  # some may exist now (they outlive a rollback)
             raise
         names.update(missing)
+
+
+def _run(wrapper, statements, run):
+    """run(), with `statements` prepared on the connection first. A column whose type a
+    migration changed (varchar(100) → varchar(200)) fails a prepared statement that reads it
+    ("cached plan must not change result type", in every process whose connection prepared
+    it): that run fails as any statement would, and the connection prepares its statements
+    again at its next run."""
+    _prepare(wrapper, statements)
+    try:
+        return run()
+    except DatabaseError as error:
+        if getattr(error.__cause__, "sqlstate", None) == "0A000":  # feature_not_supported
+            wrapper.connection._preau_prepared = _STALE
+        raise
 
 
 @dataclass(frozen=True)
@@ -179,9 +198,8 @@ class CompiledQuery:
         if compiled is _EMPTY:
             return []
         run = self._compiler(compiled)
-        _prepare(run.connection, [compiled])
         run.as_sql = lambda *args, **kwargs: (compiled.sent(), params)
-        return self._materialize(compiled, run)
+        return _run(run.connection, [compiled], lambda: self._materialize(compiled, run))
 
     def _statement(self, values) -> tuple:
         """(the compiled statement of these values' shape, their parameters)."""
@@ -279,16 +297,19 @@ def fetch_together(*calls: tuple[CompiledQuery, dict]) -> list[list]:
     results = []
     if sent:
         wrapper = connections[sent[0][0].queryset.db]
-        _prepare(wrapper, [compiled for compiled, _params in sent])
-        with wrapper.cursor() as cursor:
-            cursor.execute(
-                "; ".join(compiled.sent() for compiled, _params in sent),
-                [param for _compiled, params in sent for param in params],
-            )
-            for index in range(len(sent)):
-                if index:
-                    cursor.nextset()
-                results.append(cursor.fetchall())
+
+        def run():
+            with wrapper.cursor() as cursor:
+                cursor.execute(
+                    "; ".join(compiled.sent() for compiled, _params in sent),
+                    [param for _compiled, params in sent for param in params],
+                )
+                for index in range(len(sent)):
+                    if index:
+                        cursor.nextset()
+                    results.append(cursor.fetchall())
+
+        _run(wrapper, [compiled for compiled, _params in sent], run)
     rows = iter(results)
     answers = []
     for compiled, _params in statements:

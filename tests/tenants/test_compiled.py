@@ -201,3 +201,28 @@ def test_a_number_its_column_cannot_hold_finds_nothing(families):
     statement = CompiledQuery(lambda rank: Guardian.objects.filter(rank=rank))
     assert statement.fetch(rank=2**40) == list(Guardian.objects.filter(rank=2**40)) == []
     assert len(statement.fetch(rank=1)) == 3
+
+
+def test_a_column_a_migration_widens_fails_one_run_then_the_statement_is_prepared_again(
+    families,
+):
+    """PostgreSQL refuses a prepared statement whose result type changed ("cached plan must
+    not change result type"): that run fails, the connection prepares its statements again."""
+    from django.db import DatabaseError, transaction
+
+    statement = CompiledQuery(lambda household_id: Child.objects.filter(household_id=household_id))
+    statement.fetch(household_id=families[0].pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the fixture's rows checked first
+        cursor.execute("ALTER TABLE portal_child ALTER COLUMN first_name TYPE varchar(300)")
+    try:
+        with pytest.raises(DatabaseError, match="cached plan must not change result type"):
+            with transaction.atomic():
+                statement.fetch(household_id=families[0].pk)
+        names = [child.first_name for child in statement.fetch(household_id=families[2].pk)]
+        assert sorted(names) == ["Léa", "Maxime", "Zoé"]
+    finally:
+        # The test's rollback narrows the column again: nothing prepared on it may outlive it.
+        with connection.cursor() as cursor:
+            cursor.execute("DEALLOCATE ALL")
+        del connection.connection._preau_prepared
