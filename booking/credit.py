@@ -38,13 +38,17 @@ def lock_household(household) -> None:
 
 def reserved_by_other_orders(order) -> Decimal:
     """Credit the household's other orders awaiting payment count on, for this service."""
-    return reserved_of_rows(_reserved_by_others.fetch(**reserved_read(order)[1]))
+    query, values = reserved_read(order)
+    return reserved_of_rows(query.fetch(**values))
 
 
 def reserved_read(order) -> tuple:
     """reserved_by_other_orders' statement and values (tenants.compiled.fetch_together)."""
-    ids = {"household_id": order.household_id, "service_id": order.service_id}
-    return _reserved_by_others, ids | {"order_id": order.pk}
+    return _reserved_by_others, {
+        "household_id": order.household_id,
+        "service_id": order.service_id,
+        "order_id": order.pk,
+    }
 
 
 def reserved_of_rows(rows) -> Decimal:

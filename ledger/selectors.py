@@ -145,7 +145,8 @@ def _balance_before(account: Account | None, before: datetime.datetime) -> Decim
 def balance(household, service_code: str, at=None) -> Decimal:
     """credits − debits of the household's account for the service, up to `at` included
     (a date: its whole day; None: now). Positive = in the family's favour. One statement."""
-    return balance_of_rows(_balance.fetch(**balance_read(household, service_code, at)[1]))
+    query, values = balance_read(household, service_code, at)
+    return balance_of_rows(query.fetch(**values))
 
 
 def balance_read(household, service_code: str, at=None) -> tuple:

@@ -184,29 +184,36 @@ def _period_totals(account_id, since, until):
 STATEMENT_ORDER = (F("day").asc(), F("kind_rank").asc(), F("number").asc())
 
 
-@functools.lru_cache(maxsize=256)
-def _statement_rows(offset: int) -> CompiledQuery:
-    """The statement's page at `offset`, each row with its running balance (a window over
-    the period by local day, the same rows as by instant): with the order, the terms of the
-    index ledger_doc_account_day (migration 0009), read in order up to the page."""
+def _paged(build):
+    """offset → the CompiledQuery of `build`'s queryset sliced to the page at that offset
+    (Django writes LIMIT and OFFSET into the SQL: one statement per offset)."""
 
-    def statement_rows(account_id, start, end):
-        return (
-            Document.objects.filter(account_id=account_id)
-            .only(*ROW_FIELDS)
-            .annotate(
-                day=TruncDate("issued_at", tzinfo=timezone.get_current_timezone()),
-                kind_rank=KIND_RANK,
-                signed=SIGNED,
-                running=Window(
-                    Sum(SIGNED), order_by=STATEMENT_ORDER, frame=RowRange(start=None, end=0)
-                ),
-            )
-            .filter(day__gte=start, day__lte=end)
-            .order_by(*STATEMENT_ORDER)[offset : offset + PAGE_SIZE]
+    @functools.lru_cache(maxsize=256)
+    def at(offset: int) -> CompiledQuery:
+        return CompiledQuery(lambda **values: build(**values)[offset : offset + PAGE_SIZE])
+
+    return at
+
+
+@_paged
+def _statement_rows(account_id, start, end):
+    """The statement's rows, each with its running balance (a window over the period by
+    local day, the same rows as by instant): with the order, the terms of the index
+    ledger_doc_account_day (migration 0009), read in order up to the page."""
+    return (
+        Document.objects.filter(account_id=account_id)
+        .only(*ROW_FIELDS)
+        .annotate(
+            day=TruncDate("issued_at", tzinfo=timezone.get_current_timezone()),
+            kind_rank=KIND_RANK,
+            signed=SIGNED,
+            running=Window(
+                Sum(SIGNED), order_by=STATEMENT_ORDER, frame=RowRange(start=None, end=0)
+            ),
         )
-
-    return CompiledQuery(statement_rows)
+        .filter(day__gte=start, day__lte=end)
+        .order_by(*STATEMENT_ORDER)
+    )
 
 
 @compiled_query
@@ -219,22 +226,16 @@ def _period_count(account_id, since, until):
     )
 
 
-@functools.lru_cache(maxsize=256)
-def _documents_rows(offset: int) -> CompiledQuery:
-    """The factures' page at `offset`, newest first (the index on account, issued_at, id)."""
-
-    def documents_rows(account_id, since, until):
-        tz = timezone.get_current_timezone()
-        return (
-            Document.objects.filter(
-                account_id=account_id, issued_at__gte=since, issued_at__lt=until
-            )
-            .only(*ROW_FIELDS)
-            .annotate(day=TruncDate("issued_at", tzinfo=tz), batch_entry_id=F("batch_entry__id"))
-            .order_by("-issued_at", "-id")[offset : offset + PAGE_SIZE]
-        )
-
-    return CompiledQuery(documents_rows)
+@_paged
+def _documents_rows(account_id, since, until):
+    """The factures' rows, newest first (the index on account, issued_at, id)."""
+    tz = timezone.get_current_timezone()
+    return (
+        Document.objects.filter(account_id=account_id, issued_at__gte=since, issued_at__lt=until)
+        .only(*ROW_FIELDS)
+        .annotate(day=TruncDate("issued_at", tzinfo=tz), batch_entry_id=F("batch_entry__id"))
+        .order_by("-issued_at", "-id")
+    )
 
 
 def _page_read(account_id, totals_query, rows_query, page: int, totals_values, rows_values):

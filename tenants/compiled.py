@@ -64,25 +64,32 @@ def _stand_in(index: int, value):
     raise TypeError(f"{type(value).__name__} is not preparable")
 
 
-def _key(value) -> tuple:
-    """A parameter as compared with the stand-ins: its value and its kind (the driver's Int2
-    of a smallint column is the int it was given)."""
-    for kind in (bool, int, decimal.Decimal, datetime.datetime, datetime.date, str):
-        if isinstance(value, kind):
-            return kind, value
-    return type(value), value
-
-
 _EMPTY = object()
-# A parameter's type in PREPARE, by its Python type (bool before int: a bool is an int).
-_PG_TYPES = (
-    (bool, "boolean"),
-    (int, "bigint"),
-    (decimal.Decimal, "numeric"),
-    (datetime.datetime, "timestamptz"),
-    (datetime.date, "date"),
-    (str, "unknown"),  # as a quoted literal: typed by where it is used
-)
+# A parameter's type in PREPARE, by its Python kind (bool before int: a bool is an int;
+# datetime before date).
+_PG_TYPES = {
+    bool: "boolean",
+    int: "bigint",
+    decimal.Decimal: "numeric",
+    datetime.datetime: "timestamptz",
+    datetime.date: "date",
+    str: "unknown",  # as a quoted literal: typed by where it is used
+}
+
+
+def _kind(value) -> type:
+    """A parameter's kind: the driver's Int2 of a smallint column is the int it was given."""
+    for kind in _PG_TYPES:
+        if isinstance(value, kind):
+            return kind
+    return type(value)
+
+
+def _key(value) -> tuple:
+    """A parameter as compared with the stand-ins."""
+    return _kind(value), value
+
+
 _PLACEHOLDER = re.compile(r"%(s|%)")
 # Every prepared statement's name starts so; each is a queryset's SELECT (page_cache reads it
 # as no write).
@@ -97,17 +104,10 @@ def readable(sql: str) -> str:
     return _EXECUTE.sub(lambda match: _SQL_OF.get(match[1], match[0]), sql)
 
 
-def _pg_type(value) -> str | None:
-    for python_type, pg_type in _PG_TYPES:
-        if isinstance(value, python_type):
-            return pg_type
-    return None
-
-
-def _server_statement(sql: str, params) -> tuple[str, str] | None:
-    """(PREPARE text, EXECUTE text with a %s per parameter) of a compiled statement, or
-    None if a parameter has no declared type."""
-    types = [_pg_type(param) for param in params]
+def _server_statement(sql: str, params) -> tuple[str, str, str] | None:
+    """(name, PREPARE text, EXECUTE text with a %s per parameter) of a compiled statement,
+    or None if a parameter has no declared type."""
+    types = [_PG_TYPES.get(_kind(param)) for param in params]
     if None in types:
         return None
     numbers = iter(range(1, len(types) + 1))
@@ -118,7 +118,7 @@ def _server_statement(sql: str, params) -> tuple[str, str] | None:
     execute = (
         f"EXECUTE {name} (" + ", ".join(["%s"] * len(types)) + ")" if types else f"EXECUTE {name}"
     )
-    return prepare, execute
+    return name, prepare, execute
 
 
 _UNKNOWN = object()  # a PREPARE failed: which names exist is read from the server
@@ -281,10 +281,8 @@ class CompiledQuery:
         server = _server_statement(sql, params)
         if server is None:
             return _Compiled(queryset, compiler, sql, tuple(slots))
-        prepare, execute = server
-        name = execute.split()[1]
-        _SQL_OF[name] = sql
-        return _Compiled(queryset, compiler, sql, tuple(slots), name, prepare, execute)
+        _SQL_OF[server[0]] = sql
+        return _Compiled(queryset, compiler, sql, tuple(slots), *server)
 
 
 def fetch_together(*calls: tuple[CompiledQuery, dict]) -> list[list]:
