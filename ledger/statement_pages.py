@@ -3,7 +3,8 @@ of a period's documents, with each page's opening and closing balance computed i
 window over the period's rows), the rows' dates and amounts formatted here, once.
 
 Each page costs the same round trips whatever the number of documents (two: the account's
-id, then the period's totals with the page's rows) and carries PAGE_SIZE rows at most, so ten
+id, read with the service's book by `book_and_account`, then the period's totals with the
+page's rows) and carries PAGE_SIZE rows at most, so ten
 years of documents cost what one month does (tests/benchmarks/bench_statements.py).
 """
 
@@ -18,9 +19,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from ledger.models import Account, Document
+from ledger.models import Account, Document, ServiceBook
 from ledger.money import format_euros
-from ledger.selectors import KIND_RANK, ZERO, _instant, start_of_day
+from ledger.selectors import KIND_RANK, ZERO, _instant, book_of_code, start_of_day
 from tenants.compiled import CompiledQuery, compiled_query, fetch_together
 
 PAGE_SIZE = 50
@@ -166,6 +167,24 @@ def _account_id(household_id, code):
     )
 
 
+def book_and_account(household, service_code: str) -> tuple[ServiceBook | None, int | None]:
+    """The service's book and the household's account in it, by id: one round trip."""
+    books, accounts = fetch_together(
+        (book_of_code, {"code": service_code}),
+        (_account_id, {"household_id": household.pk, "code": service_code}),
+    )
+    return (books[0] if books else None), (accounts[0] if accounts else None)
+
+
+UNREAD = object()  # a page reader's account_id when the caller has not read it
+
+
+def _account_of(household, service_code, account_id):
+    if account_id is UNREAD:
+        return _account_id.first(household_id=household.pk, code=service_code)
+    return account_id
+
+
 @compiled_query
 def _period_totals(account_id, since, until):
     """The balance before the period and the period's count: one row (none: no documents)."""
@@ -258,7 +277,13 @@ def _page_read(account_id, totals_query, rows_query, page: int, totals_values, r
 
 
 def statement_page(
-    household, service_code: str, start: datetime.date, end: datetime.date, page: int = 1
+    household,
+    service_code: str,
+    start: datetime.date,
+    end: datetime.date,
+    page: int = 1,
+    *,
+    account_id=UNREAD,
 ) -> StatementPage:
     """ "Consultation compte", page `page` (kept within the period's pages): the period's
     documents from `start` to `end` (both days included) in date order (a day's invoices,
@@ -267,8 +292,9 @@ def statement_page(
     the balance at the end of `end`; each page opens on the previous page's closing. Two
     round trips: the account's id; the balance before the period and the period's count
     (one aggregate) with the page's rows and their running balance (a window over the
-    period, read in order from the index ledger_doc_account_day up to the page)."""
-    account_id = _account_id.first(household_id=household.pk, code=service_code)
+    period, read in order from the index ledger_doc_account_day up to the page). The first
+    is spared when the caller gives `account_id` (book_and_account's)."""
+    account_id = _account_of(household, service_code, account_id)
     if account_id is None:
         return StatementPage(start, end, paging(0, page), ZERO, ZERO, start, end)
     totals, pages, found = _page_read(
@@ -305,12 +331,19 @@ class DocumentsPage:
 
 
 def documents_page(
-    household, service_code: str, start: datetime.date, end: datetime.date, page: int = 1
+    household,
+    service_code: str,
+    start: datetime.date,
+    end: datetime.date,
+    page: int = 1,
+    *,
+    account_id=UNREAD,
 ) -> DocumentsPage:
     """ "Consultation factures", page `page` (kept within the period's pages): invoices,
     credit notes and payments from `start` to `end`, newest first, PAGE_SIZE a page. Two
-    round trips: the account's id, then the period's count with the page's rows."""
-    account_id = _account_id.first(household_id=household.pk, code=service_code)
+    round trips: the account's id (spared when given, as for statement_page), then the
+    period's count with the page's rows."""
+    account_id = _account_of(household, service_code, account_id)
     if account_id is None:
         return DocumentsPage(start, end, paging(0, page))
     period = {"since": start_of_day(start), "until": _instant(end)}

@@ -45,17 +45,19 @@ def _page_notice(asked, paging) -> str:
     return ""
 
 
-def _period_page(request, book, page_name, read):
-    """The period form, then one page of the period read by `read(household, code, start,
-    end, page)`; the page number comes from ?page= (1 when absent)."""
+def _period_page(request, service_code, page_name, read):
+    """(household, book, context): the period form, then one page of the period read by
+    `read(household, code, start, end, page, account_id=)`; the page number comes from
+    ?page= (1 when absent). 404 for a service without a book."""
     household = household_or_404(request.user)
+    book, account_id = statement_pages.book_and_account(household, service_code)
+    found_or_404(book, "Unknown service")
     form = PeriodForm.from_query(request.GET)
     context = {**_service_context(book, page_name), "form": form, "page": None}
     if form.is_valid():
         asked = page_asked(request.GET.get("page"))
-        page = read(
-            household, book.code, form.cleaned_data["du"], form.cleaned_data["au"], asked or 1
-        )
+        du, au = form.cleaned_data["du"], form.cleaned_data["au"]
+        page = read(household, book.code, du, au, asked or 1, account_id=account_id)
         detail = _url_template("ledger:document_detail", book.code)
         pdf = _url_template("ledger:document_pdf", book.code)
         for row in page.rows:
@@ -65,22 +67,24 @@ def _period_page(request, book, page_name, read):
         context["page_notice"] = _page_notice(asked, page.paging)
     # The default period ends today, and what is due is judged against today.
     page_cache.valid_until(request, page_cache.next_midnight())
-    return household, context
+    return household, book, context
 
 
 @login_required
 @page_cache.cached_page
 def statement(request, service_code):
-    book = found_or_404(selectors.service_book(service_code), "Unknown service")
-    _household, context = _period_page(request, book, "statement", statement_pages.statement_page)
+    _household, _book, context = _period_page(
+        request, service_code, "statement", statement_pages.statement_page
+    )
     return render(request, "ledger/statement.html", context)
 
 
 @login_required
 @page_cache.cached_page
 def documents(request, service_code):
-    book = found_or_404(selectors.service_book(service_code), "Unknown service")
-    household, context = _period_page(request, book, "documents", statement_pages.documents_page)
+    household, book, context = _period_page(
+        request, service_code, "documents", statement_pages.documents_page
+    )
     page = context["page"]
     if page is not None:
         context["print"] = gettext("Imprimer")

@@ -20,6 +20,7 @@ class PortalConfig(AppConfig):
         post_migrate.connect(roles.sync_roles_after_migrate, sender=self)
 
         register_commune_statistic("households", _("Familles"), selectors.count_households, 10)
+        selectors.read_guardians_with_sessions()
 
         from tenants.setup import register_setup_step
 

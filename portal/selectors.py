@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.accounts import sessions
 from portal.models import (
     Allergen,
     Child,
@@ -43,17 +46,50 @@ def household_of_user(user) -> Household | None:
     answer 404 through portal.shortcuts.household_or_404.
 
     Read once per user instance: `request.user` is loaded for each request, so the view and
-    the payment banner (tipi.context_processors) share one query, never a previous
-    request's answer."""
+    the payment banner (tipi.context_processors) share one read, never a previous request's
+    answer."""
     household = getattr(user, "_household_of_user", _UNREAD)
     if household is _UNREAD:
-        guardian = guardian_of(user)
-        household = guardian.household if guardian is not None else None
-        user._household_of_user = household  # on request.user's User, through its proxy
+        guardian_of(user)  # remembers the household
+        household = user._household_of_user
     return household
 
 
 _UNREAD = object()
+SESSION_COMPANION = "guardian"
+
+
+def read_guardians_with_sessions() -> None:
+    """A parent's guardian row and household come with the session's statement
+    (portal.accounts.sessions): a parent's page reads them in no statement of its own."""
+    quote = connection.ops.quote_name
+    guardian, household, user = Guardian._meta, Household._meta, get_user_model()._meta
+    columns = [f"preau_g.{quote(field.column)}" for field in guardian.concrete_fields]
+    columns += [f"preau_h.{quote(field.column)}" for field in household.concrete_fields]
+    joins = (
+        f"LEFT JOIN {quote(guardian.db_table)} preau_g"
+        f" ON preau_g.{quote(guardian.get_field('user').column)} = u.{quote(user.pk.column)}"
+        f" LEFT JOIN {quote(household.db_table)} preau_h ON preau_h.{quote(household.pk.column)}"
+        f" = preau_g.{quote(guardian.get_field('household').column)}"
+    )
+    sessions.read_with_session(SESSION_COMPANION, columns, joins)
+
+
+def _guardian_read_with_session(user):
+    """The guardian (with its household) read with this request's session, once; None: the
+    user has none; _UNREAD when the session's statement did not bring it."""
+    values = sessions.take_companion(SESSION_COMPANION, user.pk)
+    if values is None:
+        return _UNREAD
+    if values[0] is None:
+        return None
+    fields = [field.attname for field in Guardian._meta.concrete_fields]
+    guardian = Guardian.from_db(connection.alias, fields, values[: len(fields)])
+    household_fields = [field.attname for field in Household._meta.concrete_fields]
+    guardian.household = Household.from_db(
+        connection.alias, household_fields, values[len(fields) :]
+    )
+    return guardian
 
 
 def household_by_id(household_id: int) -> Household | None:
@@ -72,7 +108,13 @@ def child_named(first_name: str) -> Child | None:
 
 
 def guardian_of(user) -> Guardian | None:
-    return _guardian_of_user.first(user_id=user.pk)
+    """The user's guardian row with its household (the one read with the session, else
+    read now); the household is remembered for household_of_user."""
+    guardian = _guardian_read_with_session(user)
+    if guardian is _UNREAD:
+        guardian = _guardian_of_user.first(user_id=user.pk)
+    user._household_of_user = guardian.household if guardian is not None else None
+    return guardian
 
 
 @compiled_query

@@ -29,9 +29,10 @@ def _day_label(day: datetime.date, language: str) -> str:
     return date_format(day, "l j F")
 
 
-def day_label(day: datetime.date) -> str:
-    """ "lundi 4 janvier", formatted once per day and language, not once per box."""
-    return _day_label(day, get_language())
+def day_label(day: datetime.date, language: str | None = None) -> str:
+    """ "lundi 4 janvier", formatted once per day and language, not once per box (the
+    language looked up here unless given: a grid asks it once)."""
+    return _day_label(day, language or get_language())
 
 
 class DayLabels:

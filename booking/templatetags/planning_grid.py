@@ -14,7 +14,7 @@ from html import escape as _html_escape
 
 from django import template
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from booking.selectors.grid import day_label
 
@@ -62,6 +62,8 @@ class Words:
         self.untick_one = t("Tout décocher (annule 1 repas payé)")
         self.no_day = t("Aucun jour ouvert ce mois-ci.")
         self.cache = {}
+        self.language = get_language()
+        self.days = {}
 
     def text(self, value) -> str:
         """An escaped text that repeats over the page (labels, cut-off texts, reasons)."""
@@ -69,6 +71,14 @@ class Words:
             return self.cache[value]
         except KeyError:
             escaped = self.cache[value] = esc(value)
+            return escaped
+
+    def day(self, day) -> str:
+        """A day's escaped label ("lundi 4 janvier"), the language asked once per page."""
+        try:
+            return self.days[day]
+        except KeyError:
+            escaped = self.days[day] = esc(day_label(day, self.language))
             return escaped
 
 
@@ -81,7 +91,7 @@ def _words(context) -> Words:
 
 def _waiting_button(cell, waiting_url, words) -> str:
     """booking/includes/waiting_button.html."""
-    hidden = f'<span class="visually-hidden"> {words.text(day_label(cell.day))}</span>'
+    hidden = f'<span class="visually-hidden"> {words.day(cell.day)}</span>'
     if cell.waiting == "join":
         return (
             f'<button type="submit" class="link-button waiting-join" formaction="{waiting_url}" '
@@ -136,7 +146,7 @@ def _day_cell(cell, waiting_url, words) -> str:
         f'<input type="checkbox" id="{key}" name="{key}" data-weekday="{cell.weekday}" '
         f'data-day="{cell.iso}"{attributes} aria-describedby="{key}-etat">\n'
         f'<span class="day-number">{cell.number}</span>\n'
-        f'<span class="visually-hidden">{text(cell.label)}</span>\n</label>\n'
+        f'<span class="visually-hidden">{words.day(cell.day)}</span>\n</label>\n'
         f'<span class="day-state" id="{key}-etat">{said}</span>{button}\n</td>\n'
     )
 
@@ -150,7 +160,7 @@ def _other_cell(cell, words) -> str:
     if off_words:
         html += (
             f' <span class="day-state off-words"><span class="visually-hidden">'
-            f"{words.text(cell.label)} : </span>{words.text(off_words)}</span>"
+            f"{words.day(cell.day)} : </span>{words.text(off_words)}</span>"
         )
     return html + "</td>\n"
 

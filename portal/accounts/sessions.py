@@ -5,7 +5,10 @@ queries with the ORM cost more than running them, and each was a round trip. Her
 session row is read by SQL compiled once, joined to the user this process saw in that
 session last time (the hint): the user row arrives in the same statement, as current as
 the session, and `EmailBackend.get_user` takes it (`take_user_row`) if the session still
-names that user, else reads it as before. The rules (unexpired, in the current commune's
+names that user, else reads it as before. Other rows of that user ride in the same statement
+when a module registers them (`read_with_session`: the portal's guardian with the household,
+so a parent's page does not ask for them again); each is taken once, in the request that
+read it (`take_companion`). The rules (unexpired, in the current commune's
 schema through the search path) and everything else (writes, expiry, clearsessions) are
 Django's own.
 """
@@ -17,16 +20,29 @@ from django.contrib.auth import SESSION_KEY, get_user_model
 from django.contrib.sessions.backends import db
 from django.db import connection
 from django.utils import timezone
+from django_tenants.utils import get_public_schema_name
 
 HINTS_KEPT = 10_000  # (schema, session key) → user id; forgotten all at once beyond
 _hints: dict[tuple[str, str], int] = {}
 _taken = threading.local()  # .row: (schema, user id, the user's values) of this thread's load
+# .companions: (schema, user id, {name: values}) of the same load, until the request ends.
+_companions: list[tuple[str, list[str], str]] = []  # (name, columns, LEFT JOINs on u)
+
+
+def read_with_session(name: str, columns: list[str], joins: str) -> None:
+    """Read `columns` with the session and its user: SQL on the tables that `joins` LEFT
+    JOINs from the user row `u` (one row at most per user). Registered from an AppConfig's
+    ready(), before the first request."""
+    if all(registered != name for registered, _columns, _joins in _companions):
+        _companions.append((name, list(columns), joins))
+        _statements.cache_clear()
 
 
 @functools.cache
-def _statements() -> tuple[str, str]:
+def _statements() -> tuple[str, str, str]:
     """The session row alone; the session row with one user's (its concrete fields, in the
-    order of EmailBackend's own SELECT)."""
+    order of EmailBackend's own SELECT); the same with the companions' columns (a commune's
+    schema: their tables are not in the public one)."""
     quote = connection.ops.quote_name
     session = db.SessionStore.get_model_class()._meta.db_table
     user = get_user_model()._meta
@@ -34,11 +50,24 @@ def _statements() -> tuple[str, str]:
     columns = ", ".join(f"u.{quote(field.column)}" for field in fields)
     where = " WHERE s.session_key = %s AND s.expire_date > %s"
     alone = f"SELECT s.session_data, s.expire_date FROM {quote(session)} s{where}"  # noqa: S608
-    joined = (
-        f"SELECT s.session_data, s.expire_date, {columns} FROM {quote(session)} s"  # noqa: S608
-        f" LEFT JOIN {quote(user.db_table)} u ON u.{quote(user.pk.column)} = %s{where}"
-    )
-    return alone, joined
+    select = f"SELECT s.session_data, s.expire_date, {columns}"
+    joined = f" FROM {quote(session)} s LEFT JOIN {quote(user.db_table)} u"
+    joined += f" ON u.{quote(user.pk.column)} = %s"
+    extra = "".join(f", {column}" for _name, columns, _joins in _companions for column in columns)
+    joins = "".join(f" {joins}" for _name, _columns, joins in _companions)
+    return alone, select + joined + where, select + extra + joined + joins + where
+
+
+def _split(values: tuple) -> tuple[tuple, dict[str, tuple] | None]:
+    """A joined row's values after the session's: the user's, and each companion's."""
+    width = len(get_user_model()._meta.concrete_fields)
+    user, at, companions = values[:width], width, {}
+    if len(values) == width:  # the public schema's statement: no companions
+        return user, None
+    for name, columns, _joins in _companions:
+        companions[name] = values[at : at + len(columns)]
+        at += len(columns)
+    return user, companions
 
 
 def take_user_row(user_id) -> tuple | None:
@@ -49,11 +78,26 @@ def take_user_row(user_id) -> tuple | None:
     return row[2]
 
 
+def take_companion(name: str, user_id) -> tuple | None:
+    """`name`'s values read with this request's session, once, if it is `user_id`'s."""
+    companions = getattr(_taken, "companions", None)
+    if companions is None or companions[0] != connection.schema_name or companions[1] != user_id:
+        return None
+    return companions[2].pop(name, None)
+
+
+def forget_companions(**_kwargs) -> None:
+    """The request ended (request_finished): the next one reads its own."""
+    _taken.row = _taken.companions = None
+
+
 class SessionStore(db.SessionStore):
     def _get_session_from_db(self):
-        _taken.row = None
-        alone, joined = _statements()
+        _taken.row = _taken.companions = None
+        alone, joined, with_companions = _statements()
         schema = connection.schema_name
+        if schema != get_public_schema_name():
+            joined = with_companions
         hint = _hints.get((schema, self.session_key))
         now = timezone.now()
         with connection.cursor() as cursor:
@@ -67,7 +111,10 @@ class SessionStore(db.SessionStore):
             self._session_key = None
             return None
         if hint is not None and row[2] is not None:
-            _taken.row = (schema, hint, row[2:])
+            user, companions = _split(row[2:])
+            _taken.row = (schema, hint, user)
+            if companions is not None:
+                _taken.companions = (schema, hint, companions)
         return self.model(session_key=self.session_key, session_data=row[0], expire_date=row[1])
 
     def load(self):

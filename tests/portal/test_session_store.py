@@ -57,3 +57,38 @@ def test_a_session_hinted_at_another_user_still_gives_its_own(parent_client, bla
     sessions._hints[("c_clairoix", key)] = stranger.pk  # as if it were the stranger's
     page = parent_client.get("/Clairoix/accueil/").content.decode()
     assert "Bonjour Bertrand" in page and "Agnès" not in page
+    assert "Maxime" in page  # his household, not the stranger's (none)
+
+
+def test_the_household_comes_with_the_session(parent_client, blanchard):
+    parent_client.get("/Clairoix/accueil/")  # this process learns whose session it is
+    with CaptureQueriesContext(connection) as queries:
+        response = parent_client.get("/Clairoix/accueil/")
+    assert response.status_code == 200
+    assert "Maxime" in response.content.decode()  # the household's children
+    reads = [q["sql"] for q in queries.captured_queries if "portal_household" in q["sql"]]
+    assert len(reads) == 1 and "django_session" in reads[0], reads
+
+
+def test_a_household_changed_shows_at_the_next_request(parent_client, blanchard):
+    page = "/Clairoix/coordonnees/vos-coordonnees/"
+    parent_client.get(page)
+    household = blanchard.household
+    household.street_name = "Rue des Tilleuls"
+    household.save(update_fields=["street_name"])
+    assert "Rue des Tilleuls" in parent_client.get(page).content.decode()
+    # Bertrand moved to another household: his pages show it at once.
+    from tests.portal.factories import HouseholdFactory
+
+    other = HouseholdFactory(name="MARCHAND", street_name="Allée des Saules")
+    guardian = blanchard.user.guardian
+    guardian.household = other
+    guardian.save(update_fields=["household"])
+    assert "Allée des Saules" in parent_client.get(page).content.decode()
+
+
+def test_an_account_without_household_still_gets_404(client, blanchard):
+    UserFactory(email="agnes@example.org", first_name="Agnès")
+    login(client, "Clairoix", "agnes@example.org")
+    client.get("/Clairoix/accueil/")  # the session's user is known: the joined statement
+    assert client.get("/Clairoix/coordonnees/vos-coordonnees/").status_code == 404

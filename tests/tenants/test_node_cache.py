@@ -10,9 +10,9 @@ from django_tenants.utils import schema_context
 from tenants import node_cache, selectors, services
 from tipi.models import PayfipSettings
 
-# The parent's home page: the search path, the session with its user, the guardian, the
-# services and the children.
-HOME_QUERIES = 5
+# The parent's home page: the search path, the session with its user, guardian and
+# household, the services and the children.
+HOME_QUERIES = 4
 
 
 @pytest.fixture
