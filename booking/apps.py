@@ -15,7 +15,10 @@ class BookingConfig(AppConfig):
         connection_created.connect(install_rules_watch, dispatch_uid="service-rules-writes")
 
         from booking import selectors
+        from booking.selectors.recap import read_awaiting_with_sessions
         from tenants.statistics import register_commune_statistic
+
+        read_awaiting_with_sessions()
 
         register_commune_statistic(
             "reservations_month",

@@ -57,6 +57,24 @@ def household_of_user(user) -> Household | None:
 
 _UNREAD = object()
 SESSION_COMPANION = "guardian"
+# What other apps read of the household with the session: (name, SQL on {household_id}).
+_household_values: list[tuple[str, str]] = []
+
+
+def read_with_household(name: str, column: str) -> None:
+    """A value of the parent's household read with the session's statement: `column` is SQL
+    in which {household_id} stands for the household's id (booking: whether an order awaits
+    a card payment). read_with_session_of(household, name) gives it during that request.
+    Registered from an AppConfig's ready()."""
+    _household_values[:] = [entry for entry in _household_values if entry[0] != name]
+    _household_values.append((name, column))
+    read_guardians_with_sessions()
+
+
+def read_with_session_of(household: Household, name: str):
+    """A value registered by read_with_household, as the session's statement read it for
+    this household in this request; None when it was not read so (ask the database)."""
+    return household.__dict__.get("_read_with_session", {}).get(name)
 
 
 def read_guardians_with_sessions() -> None:
@@ -66,6 +84,8 @@ def read_guardians_with_sessions() -> None:
     guardian, household, user = Guardian._meta, Household._meta, get_user_model()._meta
     columns = [f"preau_g.{quote(field.column)}" for field in guardian.concrete_fields]
     columns += [f"preau_h.{quote(field.column)}" for field in household.concrete_fields]
+    household_id = f"preau_g.{quote(guardian.get_field('household').column)}"
+    columns += [column.format(household_id=household_id) for _name, column in _household_values]
     joins = (
         f"LEFT JOIN {quote(guardian.db_table)} preau_g"
         f" ON preau_g.{quote(guardian.get_field('user').column)} = u.{quote(user.pk.column)}"
@@ -86,9 +106,15 @@ def _guardian_read_with_session(user):
     fields = [field.attname for field in Guardian._meta.concrete_fields]
     guardian = Guardian.from_db(connection.alias, fields, values[: len(fields)])
     household_fields = [field.attname for field in Household._meta.concrete_fields]
-    guardian.household = Household.from_db(
-        connection.alias, household_fields, values[len(fields) :]
+    values = values[len(fields) :]
+    household = Household.from_db(
+        connection.alias, household_fields, values[: len(household_fields)]
     )
+    values = values[len(household_fields) :]
+    household._read_with_session = {
+        name: value for (name, _column), value in zip(_household_values, values, strict=True)
+    }
+    guardian.household = household
     return guardian
 
 

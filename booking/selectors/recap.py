@@ -5,11 +5,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
+
 from booking import calendar, credit
 from booking.models import Order, OrderLine
 from booking.selectors.household import household_reservations
 from booking.selectors.rules import bracket_label, cell_key, open_months, service_rules
 from ledger import selectors as ledger_selectors
+from portal import selectors as portal_selectors
 from tenants.compiled import compiled_query, fetch_together
 
 # The order's states, for the apps that follow an order (tipi) without reading booking.models.
@@ -170,8 +173,27 @@ def wanted_keys_of_draft(order) -> set[str]:
     return wanted
 
 
+AWAITING_READ = "booking:awaiting_payment"
+
+
+def read_awaiting_with_sessions() -> None:
+    """Whether an order of the household awaits a card payment comes with a parent's session
+    (portal.selectors.read_with_household): the payment notice under every service's menu
+    reads nothing when none does, as is most often the case."""
+    table, quote = Order._meta.db_table, connection.ops.quote_name
+    household_id = quote(Order._meta.get_field("household").column)
+    status = Order.Status.AWAITING_PAYMENT.value
+    portal_selectors.read_with_household(
+        AWAITING_READ,
+        f"EXISTS (SELECT 1 FROM {quote(table)} preau_o WHERE preau_o.{household_id}"  # noqa: S608 - our names, a constant
+        f" = {{household_id}} AND preau_o.{quote('status')} = '{status}')",
+    )
+
+
 def orders_awaiting_payment(household) -> list[Order]:
     """The household's orders whose places are held while a card payment is pending."""
+    if portal_selectors.read_with_session_of(household, AWAITING_READ) is False:
+        return []  # read with this request's session: none
     return _orders_awaiting_payment.fetch(household_id=household.pk)
 
 

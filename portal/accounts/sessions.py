@@ -32,10 +32,10 @@ _companions: list[tuple[str, list[str], str]] = []  # (name, columns, LEFT JOINs
 def read_with_session(name: str, columns: list[str], joins: str) -> None:
     """Read `columns` with the session and its user: SQL on the tables that `joins` LEFT
     JOINs from the user row `u` (one row at most per user). Registered from an AppConfig's
-    ready(), before the first request."""
-    if all(registered != name for registered, _columns, _joins in _companions):
-        _companions.append((name, list(columns), joins))
-        _statements.cache_clear()
+    ready(), before the first request; registering a name again replaces its columns."""
+    _companions[:] = [entry for entry in _companions if entry[0] != name]
+    _companions.append((name, list(columns), joins))
+    _statements.cache_clear()
 
 
 @functools.cache

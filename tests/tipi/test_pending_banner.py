@@ -78,3 +78,17 @@ def test_abandonner_releases_the_places_of_ones_own_order_only(
     assert Order.objects.get(pk=operation.order_id).status == Order.Status.ABANDONED
     assert not Reservation.objects.filter(status="held").exists()
     assert "Paiement en attente" not in page_text(done)
+
+
+def test_without_a_pending_payment_the_banner_costs_no_statement(parent_client, canteen):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for url in (PLANNING, STATEMENT):
+        parent_client.get(url)  # the service's rules are cached per node
+        with CaptureQueriesContext(connection) as queries:
+            text = page_text(parent_client.get(url))
+        assert "Consultation compte" in text and "Paiement en attente" not in text
+        # Whether an order awaits a payment came with the session (and its household).
+        orders = [q["sql"] for q in queries.captured_queries if "booking_order" in q["sql"]]
+        assert len(orders) == 1 and "django_session" in orders[0], orders
