@@ -163,6 +163,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer, the plain <input> widgets written from Python (same markup).
+FORM_RENDERER = "tenants.form_renderer.FormRenderer"
+
 WSGI_APPLICATION = "config.wsgi.application"
 
 # Sessions live in each commune's schema; the cookie is named and scoped per commune
