@@ -5,9 +5,11 @@ Apps register their pages from their AppConfig.ready() (as for the home page's p
 portal/home.py), so the portal links to booking's, ledger's and tipi's pages without knowing them.
 """
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 
 @dataclass(frozen=True)
@@ -43,19 +45,42 @@ def service_notices() -> list[str]:
     return list(_service_notices)
 
 
+@functools.lru_cache(maxsize=4096)
+def _address(urlconf, prefix: str, viewname: str, args: tuple) -> str | None:
+    try:
+        return reverse(viewname, urlconf=urlconf, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def address(viewname: str, *args) -> str | None:
+    """reverse() of a menu's page in the current commune's URLs (None when there is no such
+    page), computed once per process: the addresses never change while it runs."""
+    urlconf = get_urlconf() or settings.ROOT_URLCONF
+    return _address(urlconf, get_script_prefix(), viewname, args)
+
+
 def service_menu(service_code: str) -> list[dict]:
     """The sub-menu of one service: key, label and address of each registered page."""
     entries = []
     for page in sorted(_service_pages.values(), key=lambda p: p.order):
-        try:
-            url = reverse(page.viewname, args=[service_code])
-        except NoReverseMatch:
-            continue
-        entries.append({"key": page.key, "label": page.label, "url": url})
+        url = address(page.viewname, service_code)
+        if url is not None:
+            entries.append({"key": page.key, "label": page.label, "url": url})
     return entries
 
 
 def reservations_url() -> str:
     for viewname in _reservations_viewname:
-        return reverse(viewname)
-    return reverse("portal:home")
+        return address(viewname)
+    return address("portal:home")
+
+
+def portal_addresses() -> dict[str, str]:
+    """The portal's tabs (portal/base.html): the addresses of its own pages."""
+    return {
+        "reservations": reservations_url(),
+        "contact_details": address("portal:contact_details_menu"),
+        "contact": address("portal:contact"),
+        "logout": address("portal:logout"),
+    }

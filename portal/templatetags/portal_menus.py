@@ -11,10 +11,10 @@ def service_menu(service_code):
 
 
 @register.simple_tag
-def reservations_url():
-    return menus.reservations_url()
+def service_notices():
+    return menus.service_notices()
 
 
 @register.simple_tag
-def service_notices():
-    return menus.service_notices()
+def portal_addresses():
+    return menus.portal_addresses()
