@@ -100,6 +100,11 @@ class MonthTab:
     weeks: list = field(default_factory=list)
 
     @property
+    def tab_id(self) -> str:
+        """ "202701": the month in the panel's id (without a `date` filter per tab)."""
+        return self.month.strftime("%Y%m")
+
+    @property
     def weekdays(self) -> list[int]:
         return sorted({cell.weekday for cell in self.cells})
 

@@ -211,7 +211,7 @@ def month_panel(context, planning, child_tab, kind_tab, month_tab, shortcut_butt
     words = _words(context)
     waiting_url = esc(waiting_url) if waiting_url else ""
     child, kind = child_tab.child, kind_tab.meal_kind
-    tab_id = month_tab.month.strftime("%Y%m")
+    tab_id = month_tab.tab_id
     parts = [
         f'<fieldset class="tab-panel month" id="enfant-{child.pk}-repas-{kind.pk}-{tab_id}">\n'
         f"<legend>{esc(kind.tab_label)} — {esc(child.first_name)} — "
