@@ -29,6 +29,7 @@ as plain SQL.
 import copy
 import datetime
 import decimal
+import functools
 import hashlib
 import re
 import threading
@@ -104,10 +105,10 @@ def readable(sql: str) -> str:
     return _EXECUTE.sub(lambda match: _SQL_OF.get(match[1], match[0]), sql)
 
 
-def _server_statement(sql: str, params) -> tuple[str, str, str] | None:
-    """(name, PREPARE text, EXECUTE text with a %s per parameter) of a compiled statement,
-    or None if a parameter has no declared type."""
-    types = [_PG_TYPES.get(_kind(param)) for param in params]
+def _server_statement(sql: str, kinds) -> tuple[str, str, str] | None:
+    """(name, PREPARE text, EXECUTE text with a %s per parameter) of a compiled statement
+    whose parameters are of `kinds` (_kind), or None if one has no declared type."""
+    types = [_PG_TYPES.get(kind) for kind in kinds]
     if None in types:
         return None
     numbers = iter(range(1, len(types) + 1))
@@ -278,7 +279,7 @@ class CompiledQuery:
         missing = [where[key] for key in where if key not in found]
         if missing:
             raise ValueError(f"{self.build.__qualname__}: {missing} did not reach the SQL as given")
-        server = _server_statement(sql, params)
+        server = _server_statement(sql, [_kind(param) for param in params])
         if server is None:
             return _Compiled(queryset, compiler, sql, tuple(slots))
         _SQL_OF[server[0]] = sql
@@ -321,6 +322,30 @@ def fetch_together(*calls: tuple[CompiledQuery, dict]) -> list[list]:
         run.execute_sql = lambda *args, fetched=fetched, **kwargs: iter([fetched])
         answers.append(CompiledQuery._materialize(compiled, run))
     return answers
+
+
+@functools.lru_cache(maxsize=256)
+def _raw_statement(sql: str, kinds: tuple) -> _Compiled:
+    server = _server_statement(sql, kinds)
+    if server is None:
+        return _Compiled(None, None, sql, ())
+    _SQL_OF[server[0]] = sql
+    return _Compiled(None, None, sql, (), *server)
+
+
+def fetch_one_prepared(sql: str, params: list, using: str = "default") -> tuple | None:
+    """The first row of hand-written SQL (%s parameters), run as a statement prepared on the
+    server once per connection, as compiled querysets are: for SQL run on every request (the
+    session's read, portal/accounts/sessions.py), which PostgreSQL planned at each run."""
+    wrapper = connections[using]
+    statement = _raw_statement(sql, tuple(_kind(param) for param in params))
+
+    def run():
+        with wrapper.cursor() as cursor:
+            cursor.execute(statement.sent(), params)
+            return cursor.fetchone()
+
+    return _run(wrapper, [statement], run)
 
 
 def compiled_query(build: Callable[..., QuerySet]) -> CompiledQuery:

@@ -2,8 +2,9 @@
 
 Every logged-in request reads its session row, then its user row; building those two
 queries with the ORM cost more than running them, and each was a round trip. Here the
-session row is read by SQL compiled once, joined to the user this process saw in that
-session last time (the hint): the user row arrives in the same statement, as current as
+session row is read by SQL written once and prepared on the server once per connection
+(tenants.compiled.fetch_one_prepared: PostgreSQL plans the joins once), joined to the user
+this process saw in that session last time (the hint): the user row arrives in the same statement, as current as
 the session, and `EmailBackend.get_user` takes it (`take_user_row`) if the session still
 names that user, else reads it as before. Other rows of that user ride in the same statement
 when a module registers them (`read_with_session`: the portal's guardian with the household,
@@ -21,6 +22,8 @@ from django.contrib.sessions.backends import db
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name
+
+from tenants.compiled import fetch_one_prepared
 
 HINTS_KEPT = 10_000  # (schema, session key) → user id; forgotten all at once beyond
 _hints: dict[tuple[str, str], int] = {}
@@ -100,12 +103,10 @@ class SessionStore(db.SessionStore):
             joined = with_companions
         hint = _hints.get((schema, self.session_key))
         now = timezone.now()
-        with connection.cursor() as cursor:
-            if hint is None:
-                cursor.execute(alone, [self.session_key, now])
-            else:
-                cursor.execute(joined, [hint, self.session_key, now])
-            row = cursor.fetchone()
+        if hint is None:
+            row = fetch_one_prepared(alone, [self.session_key, now])
+        else:
+            row = fetch_one_prepared(joined, [hint, self.session_key, now])
         if row is None:
             _hints.pop((schema, self.session_key), None)
             self._session_key = None

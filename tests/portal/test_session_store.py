@@ -92,3 +92,23 @@ def test_an_account_without_household_still_gets_404(client, blanchard):
     login(client, "Clairoix", "agnes@example.org")
     client.get("/Clairoix/accueil/")  # the session's user is known: the joined statement
     assert client.get("/Clairoix/coordonnees/vos-coordonnees/").status_code == 404
+
+
+def _session_statements_prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%django_session%"],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def test_the_session_statement_is_prepared_once_per_connection(parent_client, blanchard):
+    assert parent_client.get("/Clairoix/accueil/").status_code == 200
+    prepared = _session_statements_prepared()
+    # The session with its user and household (the login told this process whose session
+    # it is), prepared on this connection: PostgreSQL plans it once, not at every request.
+    assert any("preau_h" in statement for statement in prepared), prepared
+    for _ in range(3):
+        assert parent_client.get("/Clairoix/accueil/").status_code == 200
+    assert _session_statements_prepared() == prepared
