@@ -4,14 +4,14 @@ Every logged-in request reads its session row, then its user row; building those
 queries with the ORM cost more than running them, and each was a round trip. Here the
 session row is read by SQL written once and prepared on the server once per connection
 (tenants.compiled.fetch_one_prepared: PostgreSQL plans the joins once), joined to the user
-this process saw in that session last time (the hint): the user row arrives in the same statement, as current as
-the session, and `EmailBackend.get_user` takes it (`take_user_row`) if the session still
-names that user, else reads it as before. Other rows of that user ride in the same statement
-when a module registers them (`read_with_session`: the portal's guardian with the household,
-so a parent's page does not ask for them again); each is taken once, in the request that
-read it (`take_companion`). The rules (unexpired, in the current commune's
-schema through the search path) and everything else (writes, expiry, clearsessions) are
-Django's own.
+this process saw in that session last time (the hint): the user row arrives in the same
+statement, as current as the session, and `EmailBackend.get_user` takes it
+(`take_user_row`) if the session still names that user, else reads it as before. Other rows
+of that user ride in the same statement when a module registers them (`read_with_session`:
+the portal's guardian with the household, so a parent's page does not ask for them again);
+each is taken once, in the request that read it (`take_companion`). The rules (unexpired,
+in the current commune's schema through the search path) and everything else (writes,
+expiry, clearsessions) are Django's own.
 """
 
 import functools
