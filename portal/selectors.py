@@ -89,8 +89,8 @@ def read_guardians_with_sessions() -> None:
     joins = (
         f"LEFT JOIN {quote(guardian.db_table)} preau_g"
         f" ON preau_g.{quote(guardian.get_field('user').column)} = u.{quote(user.pk.column)}"
-        f" LEFT JOIN {quote(household.db_table)} preau_h ON preau_h.{quote(household.pk.column)}"
-        f" = preau_g.{quote(guardian.get_field('household').column)}"
+        f" LEFT JOIN {quote(household.db_table)} preau_h"
+        f" ON preau_h.{quote(household.pk.column)} = {household_id}"
     )
     sessions.read_with_session(SESSION_COMPANION, columns, joins)
 

@@ -92,8 +92,8 @@ def _key(value) -> tuple:
 
 
 _PLACEHOLDER = re.compile(r"%(s|%)")
-# Every prepared statement's name starts so; each is a queryset's SELECT (page_cache reads it
-# as no write).
+# Every prepared statement's name starts so; each is a SELECT (a queryset's, or the session's
+# read: page_cache reads it as no write).
 NAME_PREFIX = "preau_"
 _SQL_OF: dict[str, str] = {}  # a prepared statement's name → its SQL, for the query log
 _EXECUTE = re.compile(rf"EXECUTE ({NAME_PREFIX}[0-9a-f]{{24}})(?: \((?:%s(?:, %s)*)\))?")

@@ -61,12 +61,10 @@ def _statements() -> tuple[str, str, str]:
     return alone, select + joined + where, select + extra + joined + joins + where
 
 
-def _split(values: tuple) -> tuple[tuple, dict[str, tuple] | None]:
+def _split(values: tuple) -> tuple[tuple, dict[str, tuple]]:
     """A joined row's values after the session's: the user's, and each companion's."""
     width = len(get_user_model()._meta.concrete_fields)
     user, at, companions = values[:width], width, {}
-    if len(values) == width:  # the public schema's statement: no companions
-        return user, None
     for name, columns, _joins in _companions:
         companions[name] = values[at : at + len(columns)]
         at += len(columns)
@@ -99,7 +97,8 @@ class SessionStore(db.SessionStore):
         _taken.row = _taken.companions = None
         alone, joined, with_companions = _statements()
         schema = connection.schema_name
-        if schema != get_public_schema_name():
+        in_commune = schema != get_public_schema_name()
+        if in_commune:
             joined = with_companions
         hint = _hints.get((schema, self.session_key))
         now = timezone.now()
@@ -112,10 +111,12 @@ class SessionStore(db.SessionStore):
             self._session_key = None
             return None
         if hint is not None and row[2] is not None:
-            user, companions = _split(row[2:])
-            _taken.row = (schema, hint, user)
-            if companions is not None:
+            if in_commune:
+                user, companions = _split(row[2:])
                 _taken.companions = (schema, hint, companions)
+            else:
+                user = row[2:]
+            _taken.row = (schema, hint, user)
         return self.model(session_key=self.session_key, session_data=row[0], expire_date=row[1])
 
     def load(self):
