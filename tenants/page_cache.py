@@ -4,7 +4,8 @@ A page is stored with the data versions it was rendered under: one token per com
 schema and one for the public schema, each rewritten in Redis when a transaction that wrote
 to it commits (`watch_writes`, an execute wrapper on every database connection of every
 process: web, worker, beat, commands). Any write counts except the session and login
-attempt tables and the e-mail outbox, which no cached page shows. A request serves the
+attempt tables and the e-mail outbox, which no cached page shows, and the statements apps
+declare unseen (`ignore_statement`: a login's last-login time). A request serves the
 stored page only when both tokens are still those it was rendered under, it is for the same
 session key, path and query (the entry's key), the same user and session content (`who`,
 checked in the entry), no message is waiting and its time has not passed (`valid_until`:
@@ -43,6 +44,9 @@ logger = logging.getLogger(__name__)
 MAX_AGE = 300  # seconds, should a write have reached the database by another road
 # Written on pages read, shown on none of the cached ones.
 UNWATCHED_TABLES = ('"django_session"', '"axes_', '"notifications_outboxemail"')
+# Whole statements (as Django sends them, before their parameters) that write what no cached
+# page shows, declared by the app that owns the table (`ignore_statement`).
+UNWATCHED_STATEMENTS: set[str] = set()
 # Statements that change nothing; anything else (WITH included) counts as a write.
 READS = ("SELECT", "SET ", "SHOW", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
 READS += (f"EXECUTE {compiled.NAME_PREFIX.upper()}",)  # tenants.compiled's: SELECTs
@@ -79,11 +83,18 @@ def _publisher(schema: str):
     return functools.partial(_publish, schema)
 
 
+def ignore_statement(sql: str) -> None:
+    """This exact statement writes nothing a cached page shows: it leaves them all valid."""
+    UNWATCHED_STATEMENTS.add(sql)
+
+
 def _is_write(sql: str) -> bool:
     head = sql.lstrip(" \t\n(")[:80]  # "(SELECT …) UNION (SELECT …)" reads too
     if head[:20].upper().startswith(READS):
         return False
-    return not any(table in head for table in UNWATCHED_TABLES)
+    if any(table in head for table in UNWATCHED_TABLES):
+        return False
+    return sql not in UNWATCHED_STATEMENTS
 
 
 def watch_writes(execute, sql, params, many, context):

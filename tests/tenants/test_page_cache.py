@@ -136,6 +136,28 @@ def test_reading_pages_and_other_communes_writes_change_nothing(
     assert parent_client.get(STATEMENT).context is None
 
 
+def test_another_parent_logging_in_leaves_the_pages_stored_for_the_others(
+    parent_client, clairoix, dupont, canteen, django_capture_on_commit_callbacks
+):
+    """A login writes its time on the user (shown on no parent's page): before, each one
+    made every page stored in the commune stale. A real change to a user still does."""
+    assert parent_client.get(STATEMENT).context is not None  # rendered and stored
+    before = versions(clairoix.schema_name)
+    with django_capture_on_commit_callbacks(execute=True):
+        form = {"username": dupont.user.email, "password": PASSWORD}
+        assert Client().post("/Clairoix/", form).status_code == 302
+    dupont.user.refresh_from_db()
+    assert dupont.user.last_login is not None  # written, as Django does at every login
+    assert versions(clairoix.schema_name) == before
+    assert parent_client.get(STATEMENT).context is None  # still served again
+
+    with django_capture_on_commit_callbacks(execute=True):
+        dupont.user.first_name = "Annie"
+        dupont.user.save(update_fields=["first_name", "last_login"])
+    assert versions(clairoix.schema_name) != before
+    assert parent_client.get(STATEMENT).context is not None  # rendered again
+
+
 def test_two_families_never_see_each_others_page(client, blanchard, dupont, canteen):
     ledger_services.record_payment(
         household=blanchard.household,
