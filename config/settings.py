@@ -84,7 +84,9 @@ ROOT_URLCONF = "config.urls_commune"
 
 AUTH_USER_MODEL = "accounts.User"
 # E-mail uniqueness is a functional index on Lower(email) and logins match case-insensitively.
-SILENCED_SYSTEM_CHECKS = ["auth.W004"]
+# The template library "i18n" is ours on purpose (TEMPLATES below); a test keeps every other
+# library name single (tests/tenants/test_preau_i18n.py).
+SILENCED_SYSTEM_CHECKS = ["auth.W004", "templates.W003"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "portal.accounts.backends.EmailBackend",
@@ -159,6 +161,9 @@ TEMPLATES = [
                 "tipi.context_processors.payfip",
                 "portal.gestion.gestion_menu",
             ],
+            # {% load i18n %}: Django's tags, a constant {% translate %} rendered once per
+            # language (tenants/templatetags/preau_i18n.py).
+            "libraries": {"i18n": "tenants.templatetags.preau_i18n"},
         },
     },
 ]
