@@ -23,7 +23,9 @@ the search path (PostgreSQL parses a statement again for another schema); they e
 the connection, and the names this connection has prepared are kept on it. A parameter's
 type is declared from its Python value (bigint, numeric, date, timestamptz, boolean;
 a string's inferred from where it is used); a statement with any other parameter is run
-as plain SQL.
+as plain SQL. Only the arguments are parameters: the statement's constants (a time zone, a
+kind's code, a rank) are written into it as SQL literals, so that the generic plan sees
+them, as an index built on an expression of them does.
 """
 
 import copy
@@ -40,6 +42,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DatabaseError, connections
 from django.db.models import QuerySet
 from django.db.transaction import TransactionManagementError
+from psycopg.sql import Literal
 
 # No query of ours holds such a constant, and every integer column can hold it: Django finds
 # a lookup on a value out of its field's range empty (a smallint = -987650000: no row).
@@ -279,11 +282,33 @@ class CompiledQuery:
         missing = [where[key] for key in where if key not in found]
         if missing:
             raise ValueError(f"{self.build.__qualname__}: {missing} did not reach the SQL as given")
-        server = _server_statement(sql, [_kind(param) for param in params])
-        if server is None:
-            return _Compiled(queryset, compiler, sql, tuple(slots))
+        if any(_kind(param) not in _PG_TYPES for param in params):
+            return _Compiled(queryset, compiler, sql, tuple(slots))  # run as plain SQL
+        sql, slots, kinds = _with_constants(sql, slots, params)
+        server = _server_statement(sql, kinds)
         _SQL_OF[server[0]] = sql
-        return _Compiled(queryset, compiler, sql, tuple(slots), *server)
+        return _Compiled(queryset, compiler, sql, slots, *server)
+
+
+def _with_constants(sql: str, slots: list, params) -> tuple[str, tuple, list]:
+    """`sql` with its constant parameters written in as SQL literals ('Europe/Paris', 'FA',
+    0), the slots left (the arguments') and their kinds. PostgreSQL's generic plan of a prepared
+    statement sees no parameter's value: with the constants as parameters, an expression
+    such as `(issued_at AT TIME ZONE $1)::date` matched no index built on it, and a page of
+    a statement sorted all the account's documents (ledger_doc_account_day)."""
+    kept, kinds, remaining = [], [], iter(zip(slots, params, strict=True))
+
+    def write(match) -> str:
+        if match[1] == "%":
+            return "%%"
+        slot, param = next(remaining)
+        if slot[0]:
+            kept.append(slot)
+            kinds.append(_kind(param))
+            return "%s"
+        return Literal(slot[2]).as_string(None).replace("%", "%%")
+
+    return _PLACEHOLDER.sub(write, sql), tuple(kept), kinds
 
 
 def fetch_together(*calls: tuple[CompiledQuery, dict]) -> list[list]:

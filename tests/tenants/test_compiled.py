@@ -1,10 +1,11 @@
 """tenants.compiled: a queryset compiled once gives, for any values, what the ORM gives."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Value
 from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
@@ -173,6 +174,35 @@ def test_a_statement_is_prepared_on_the_server_and_logged_as_its_sql(families):
     assert len(logged) == 3
     assert all(sql.startswith("SELECT") and '"portal_guardian"' in sql for sql in logged)
     assert all(f'"household_id" = {i}' in sql for i, sql in zip(ids, logged, strict=True))
+
+
+def labelled_children(household_id, since):
+    """Constants of every kind a statement may hold beside its arguments."""
+    return (
+        Child.objects.filter(household_id=household_id, birth_date__gte=since)
+        .annotate(
+            note=Value("50 %s d'acompte, \\ non"),
+            rank=Value(-1),
+            share=Value(Decimal("-0.50")),
+            day=Value(datetime.date(2017, 12, 18)),
+        )
+        .order_by("first_name")
+    )
+
+
+def test_the_constants_are_written_into_the_prepared_statement_as_they_were_sent(families):
+    # PostgreSQL's generic plan of a prepared statement sees no parameter's value, so an
+    # expression index on AT TIME ZONE 'Europe/Paris' matched nothing when the time zone was
+    # one (tests/ledger/test_statement_pages.py): constants are SQL literals, and read back.
+    statement = CompiledQuery(labelled_children)
+    values = {"household_id": families[2].pk, "since": datetime.date(2018, 1, 2)}
+    constants = ("50 %s d'acompte, \\ non", -1, Decimal("-0.50"), datetime.date(2017, 12, 18))
+    expected = [(c.first_name, c.note, c.rank, c.share, c.day) for c in labelled_children(**values)]
+    rows = [(c.first_name, c.note, c.rank, c.share, c.day) for c in statement.fetch(**values)]
+    assert rows == expected == [("Maxime", *constants), ("Zoé", *constants)]
+    compiled, params = statement._statement(values)
+    assert len(params) == 2 and set(params) == set(values.values())  # the arguments only
+    assert "'50 %s d''acompte" in prepared_on_server()[compiled.name]
 
 
 def test_a_connection_without_the_statement_prepares_it_again(families):
