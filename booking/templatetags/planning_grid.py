@@ -10,13 +10,12 @@ tests/booking/test_grid_markup.py renders the former template next to it and com
 two, whitespace aside.
 """
 
-from html import escape as _html_escape
-
 from django import template
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, gettext, ngettext
 
 from booking.selectors.grid import day_label
+from tenants.escaping import esc
 
 register = template.Library()
 
@@ -29,14 +28,6 @@ WEEKDAY_BUTTONS = (
     "Tous les samedis",
     "Tous les dimanches",
 )
-
-
-def esc(value) -> str:
-    """What `{{ value }}` writes with autoescape on (conditional_escape, without the
-    SafeString wrapping per call)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return _html_escape(str(value))
 
 
 class Words:
