@@ -187,15 +187,19 @@ def _account_of(household, service_code, account_id):
 
 @compiled_query
 def _period_totals(account_id, since, until):
-    """The balance before the period and the period's count: one row (none: no documents)."""
-    in_period = Q(issued_at__gte=since)
+    """The balance before the period and the period's count: one row (none: no documents).
+    The balance is the credits' sum less the invoices' (a sum each): a signed amount per
+    document (SIGNED, a CASE and a product) cost a third more over ten years of them."""
+    before = Q(issued_at__lt=since)
+    invoice = Q(kind=Document.Kind.INVOICE)
     return (
         Document.objects.filter(account_id=account_id, issued_at__lt=until)
         .order_by()
         .values("account_id")
         .annotate(
-            before=Sum(SIGNED, filter=~in_period, default=Value(ZERO)),
-            rows=Count("pk", filter=in_period),
+            before=Sum("total", filter=before & ~invoice, default=Value(ZERO))
+            - Sum("total", filter=before & invoice, default=Value(ZERO)),
+            rows=Count("pk", filter=Q(issued_at__gte=since)),
         )
     )
 
