@@ -1,7 +1,7 @@
 """`{% load i18n %}` as Django's, a constant `{% translate "…" %}` rendered once per language.
 
 Django looks a `{% translate "literal" %}` up in the catalog, localizes and escapes it at
-every render (about 8 µs; a parent's page has 15 to 30 of them). Its text depends only on
+every render (about 8 µs; a parent's page has 14 to 28 of them). Its text depends only on
 the active language and on autoescaping, so such a node keeps what it rendered for each
 pair. A translation with filters, `as`, `context` or a variable is Django's own node.
 Wired as the template library "i18n" (config/settings.py, TEMPLATES' "libraries"): every
