@@ -232,28 +232,42 @@ class Document(models.Model):
     @property
     def row_type(self) -> str:
         """CSS class and label key: invoice, cancellation or payment."""
-        return {"FA": "invoice", "AV": "cancellation", "RG": "payment"}[self.kind]
+        return ROW_TYPES[self.kind]
 
     @property
     def label(self) -> str:
         """As in the manual: "facture n° …", "Annul n° …", "règlement n° …"."""
-        if self.kind == self.Kind.INVOICE:
-            if self.without_reservation:
-                return _("débit sans réservation n° %(number)s") % {"number": self.number}
-            return _("facture n° %(number)s") % {"number": self.number}
-        if self.kind == self.Kind.CREDIT_NOTE:
-            return _("Annul n° %(number)s") % {"number": self.number}
-        return _("règlement n° %(number)s") % {"number": self.number}
+        return document_label(self.kind, self.number, self.without_reservation)
 
     @property
     def tagged_label(self) -> str:
         """The label after its row tag ("Réservation", "Annulation", "Règlement"), so that
         no word is said twice: "Règlement n° RG…", "Annulation avoir n° AV…"."""
-        if self.kind == self.Kind.PAYMENT:
-            return _("n° %(number)s") % {"number": self.number}
-        if self.kind == self.Kind.CREDIT_NOTE:
-            return _("avoir n° %(number)s") % {"number": self.number}
-        return self.label
+        return tagged_document_label(self.kind, self.number, self.without_reservation)
+
+
+# A document's row type by its kind (CSS class and label key).
+ROW_TYPES = {"FA": "invoice", "AV": "cancellation", "RG": "payment"}
+
+
+def document_label(kind: str, number: str, without_reservation: bool) -> str:
+    """Document.label from its columns (the parents' pages read rows, not instances)."""
+    if kind == Document.Kind.INVOICE:
+        if without_reservation:
+            return _("débit sans réservation n° %(number)s") % {"number": number}
+        return _("facture n° %(number)s") % {"number": number}
+    if kind == Document.Kind.CREDIT_NOTE:
+        return _("Annul n° %(number)s") % {"number": number}
+    return _("règlement n° %(number)s") % {"number": number}
+
+
+def tagged_document_label(kind: str, number: str, without_reservation: bool) -> str:
+    """Document.tagged_label from its columns."""
+    if kind == Document.Kind.PAYMENT:
+        return _("n° %(number)s") % {"number": number}
+    if kind == Document.Kind.CREDIT_NOTE:
+        return _("avoir n° %(number)s") % {"number": number}
+    return document_label(kind, number, without_reservation)
 
 
 class Line(models.Model):
