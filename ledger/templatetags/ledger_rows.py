@@ -54,15 +54,15 @@ def document_rows(context, rows, actions, print_word):
     """ "Consultation factures": a row per document, its amount, the actions registered for
     an invoice with something left to pay (each action's template gets `document`), and its
     PDF link."""
-    engine = context.template.engine
+    templates = None  # the actions' templates, found once a page
     parts = []
     for row in rows:
         offered = ""
         if row.amount_due:
+            if templates is None:
+                templates = [context.template.engine.get_template(name) for name in actions]
             with context.push(document=row):
-                offered = "".join(
-                    engine.get_template(name).render(context) + " " for name in actions
-                )
+                offered = "".join(template.render(context) + " " for template in templates)
         parts.append(
             _opening(row)
             + f'      <td class="num desktop-only">{esc(row.amount)}</td>\n'
